@@ -1,0 +1,18 @@
+"""Candor: a private, local journal of AI-tool sessions."""
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config=None):
+    """Build the Flask app: defaults, then the environment, then `test_config`."""
+    from . import api, config, db, security, web
+
+    app = Flask(__name__, instance_relative_config=False)
+    config.load(app, test_config)
+    db.init_app(app)
+    security.init_app(app)
+    api.init_app(app)
+    web.init_app(app)
+    return app

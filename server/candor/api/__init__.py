@@ -1,0 +1,40 @@
+"""The HTTP API, v1: thin views onto ingest and journal."""
+
+import sqlite3
+
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from . import events, health, sessions, stats
+
+
+def init_app(app):
+    """Register the API's blueprints, its OpenAPI document and its one error shape."""
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "Candor's local journal service. All times are UTC "
+                                "ISO 8601; dates in filters are local dates."},
+        "components": {"securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer",
+                      "description": "The token `candor token` prints"},
+        }},
+        "security": [{"token": []}],
+    })
+    api = Api(app)
+    for module in (health, events, sessions, stats):
+        api.register_blueprint(module.blp)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        # Anything a client can send is answered with a 4xx before this point;
+        # this keeps even our own bugs in the API's one JSON error shape.
+        if isinstance(error, HTTPException):
+            return api.handle_http_exception(error)
+        if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+            return api.handle_http_exception(ServiceUnavailable(
+                "The journal is busy; send the request again shortly."))
+        app.logger.exception("unexpected error")
+        return api.handle_http_exception(InternalServerError())
+
+    app.extensions["candor_api"] = api
+    return api
+

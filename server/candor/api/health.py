@@ -1,0 +1,16 @@
+"""GET /api/v1/health: is the service up, and which version."""
+
+from flask_smorest import Blueprint
+
+from .. import __version__
+from ..schemas import HealthSchema
+
+blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Liveness")
+
+
+@blp.route("/health")
+@blp.response(200, HealthSchema)
+@blp.doc(security=[])
+def health():
+    """Whether the service is up (no token needed)."""
+    return {"status": "ok", "version": __version__}

@@ -1,0 +1,60 @@
+"""Sessions: list, read, tag, annotate and forget."""
+
+from flask_smorest import Blueprint, abort
+
+from .. import journal
+from ..db import get_db
+from ..schemas import SessionChangeSchema, SessionPageSchema, SessionQuerySchema, SessionSchema
+
+blp = Blueprint("sessions", __name__, url_prefix="/api/v1", description="Sessions")
+
+
+def _not_found(session_id):
+    abort(404, message=f"No session {session_id}.")
+
+
+@blp.route("/sessions")
+@blp.arguments(SessionQuerySchema, location="query")
+@blp.response(200, SessionPageSchema)
+def list_sessions(query):
+    """Sessions overlapping the local dates, newest first, a page at a time."""
+    try:
+        sessions, next_cursor = journal.list_sessions(
+            get_db(), from_day=query.get("from_"), to_day=query.get("to"),
+            site=query.get("site"), tag=query.get("tag"), limit=query["limit"],
+            cursor=query.get("cursor"),
+        )
+    except journal.BadCursor:
+        abort(422, message="Bad cursor.", errors={"query": {"cursor": ["Not a cursor from this server."]}})
+    return {"sessions": sessions, "next_cursor": next_cursor}
+
+
+@blp.route("/sessions/<uuid:session_id>")
+@blp.response(200, SessionSchema)
+def get_session(session_id):
+    """One session's totals and verdict."""
+    try:
+        return journal.get_session(get_db(), str(session_id))
+    except journal.NotFound:
+        _not_found(session_id)
+
+
+@blp.route("/sessions/<uuid:session_id>", methods=["PATCH"])
+@blp.arguments(SessionChangeSchema)
+@blp.response(200, SessionSchema)
+def change_session(changes, session_id):
+    """Set the tag (real, busywork, unsure or null), the note or the outcome link."""
+    try:
+        return journal.change_session(get_db(), str(session_id), changes)
+    except journal.NotFound:
+        _not_found(session_id)
+
+
+@blp.route("/sessions/<uuid:session_id>", methods=["DELETE"])
+@blp.response(204)
+def forget_session(session_id):
+    """Forget a session and its events; events re-sent later are ignored."""
+    try:
+        journal.forget_session(get_db(), str(session_id))
+    except journal.NotFound:
+        _not_found(session_id)

@@ -1,0 +1,17 @@
+"""GET /api/v1/stats: active time by tag, value ratio and coverage."""
+
+from flask_smorest import Blueprint
+
+from .. import journal
+from ..db import get_db
+from ..schemas import DateRangeSchema, StatsSchema
+
+blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="The value ratio")
+
+
+@blp.route("/stats")
+@blp.arguments(DateRangeSchema, location="query")
+@blp.response(200, StatsSchema)
+def stats(query):
+    """Active time by tag between two inclusive local dates, the value ratio and coverage."""
+    return journal.stats(get_db(), query.get("from_"), query.get("to"))

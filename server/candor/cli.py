@@ -1,0 +1,143 @@
+"""The `candor` command: thin wrappers around the service's functions."""
+
+import errno
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from . import __version__, config, journal, security
+
+
+def _data_dir():
+    return str(config.data_dir())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="candor")
+def main():
+    """Candor: a private journal of your AI-tool sessions, on this machine only."""
+
+
+@main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port on 127.0.0.1 (default 5765, or CANDOR_PORT).")
+@click.option("--demo", is_flag=True,
+              help="Serve a throwaway journal filled with a few weeks of example sessions.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Worker threads answering requests.")
+def serve(port, demo, threads):
+    """Serve the journal and its dashboard on 127.0.0.1 (waitress)."""
+    import waitress
+
+    from . import create_app, demo as demo_data
+
+    port = config.port(port)
+    _check_port_free(port)
+    data_dir = tempfile.mkdtemp(prefix="candor-demo-") if demo else _data_dir()
+    try:
+        app = create_app({"DATA_DIR": data_dir, "PORT": port})
+        if demo:
+            from .db import connect
+            db = connect(app.config["DATABASE"])
+            counts = demo_data.fill(db, days=21)
+            db.close()
+            click.echo(f"Demo journal with {counts['sessions']} sessions in {data_dir} "
+                       "(deleted when you stop the server)")
+        token = security.read_token(data_dir)
+        click.echo(f"Candor {__version__} is serving your journal from {data_dir}")
+        click.echo(f"Open the dashboard: http://127.0.0.1:{port}/?token={token}")
+        click.echo("Press Ctrl+C to stop.", err=True)
+        sys.stdout.flush()
+        waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident="candor")
+    finally:
+        if demo:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _check_port_free(port):
+    """Fail with a clear message, not a traceback, when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise click.ClickException(
+                    f"Port {port} on 127.0.0.1 is in use (is Candor already running?). "
+                    "Choose another with --port or CANDOR_PORT."
+                ) from None
+            raise click.ClickException(f"Cannot listen on 127.0.0.1:{port}: {error}") from None
+
+
+@main.command()
+@click.option("--rotate", is_flag=True,
+              help="Replace the token; the extension and dashboard must pair again.")
+def token(rotate):
+    """Print the token the extension and the dashboard use (creating it if missing)."""
+    data_dir = _data_dir()
+    click.echo(security.rotate_token(data_dir) if rotate else security.read_token(data_dir))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def backup(file):
+    """Write a consistent copy of the journal to FILE, even while the server runs."""
+    from .db import connect
+
+    target = Path(file)
+    if not target.parent.is_dir():
+        raise click.ClickException(f"No such folder: {target.parent}")
+    source = connect(str(Path(_data_dir()) / "candor.db"))
+    # Write beside the target, then rename: never a half-written backup.
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    try:
+        dest = sqlite3.connect(tmp)
+        with dest:
+            source.conn.backup(dest)
+        dest.close()
+        os.replace(tmp, target)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    finally:
+        source.close()
+    click.echo(f"Backed up the journal to {target}")
+
+
+@main.command()
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First local date (YYYY-MM-DD).")
+@click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last local date (YYYY-MM-DD), inclusive.")
+def stats(from_day, to_day):
+    """Print active time by tag, the value ratio and coverage."""
+    from .db import connect
+
+    from_day = from_day.date() if from_day else None
+    to_day = to_day.date() if to_day else None
+    if from_day and to_day and from_day > to_day:
+        raise click.BadParameter("must not be before --from", param_hint="--to")
+    db = connect(str(Path(_data_dir()) / "candor.db"))
+    try:
+        s = journal.stats(db, from_day, to_day)
+    finally:
+        db.close()
+    for label, key in (("real output", "real_seconds"), ("busywork", "busywork_seconds"),
+                       ("unsure", "unsure_seconds"), ("untagged", "untagged_seconds")):
+        click.echo(f"{label:<12} {s[key] / 60:>10.1f} min")
+    click.echo(f"{'value ratio':<12} {_pct(s['value_ratio']):>10}")
+    click.echo(f"{'coverage':<12} {_pct(s['coverage']):>10}")
+
+
+def _pct(value):
+    return "-" if value is None else f"{value:.0%}"
+
+
+if __name__ == "__main__":
+    main()

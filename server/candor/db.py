@@ -1,0 +1,68 @@
+"""Open the journal's SQLite database: one connection per thread, WAL, migrated."""
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+
+import sqlite_utils
+from flask import current_app
+
+from . import migrations
+
+_local = threading.local()
+
+
+def connect(path):
+    """Open `path` as a sqlite-utils Database set up for Candor, migrating it if needed."""
+    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    # A waiting writer gets up to 10 s before "database is locked"; the API answers
+    # 503 then, and the extension retries.
+    conn.execute("PRAGMA busy_timeout = 10000")
+    db.enable_wal()
+    # FULL: a commit is on disk before we acknowledge it, even across a power cut.
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(db)
+    return db
+
+
+def get_db():
+    """The current thread's database for the current app (opened on first use)."""
+    path = current_app.config["DATABASE"]
+    cache = getattr(_local, "dbs", None)
+    if cache is None:
+        cache = _local.dbs = {}
+    db = cache.get(path)
+    if db is None:
+        db = cache[path] = connect(path)
+    return db
+
+
+@contextmanager
+def write(db):
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+    Taking the lock first means two writers never deadlock upgrading a read
+    lock; the second waits (busy_timeout) and then runs.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def close_all():
+    """Close this thread's connections (tests and the CLI call this when done)."""
+    for db in getattr(_local, "dbs", {}).values():
+        db.close()
+    _local.dbs = {}
+
+
+def init_app(app):
+    """Create or migrate the database at start, so the first request doesn't pay for it."""
+    with app.app_context():
+        get_db()

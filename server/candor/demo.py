@@ -1,0 +1,155 @@
+"""Realistic example sessions: for `candor serve --demo`, the tests and the benchmarks.
+
+The generator makes the kinds of sessions Candor exists to tell apart: focused
+work that produces something (few prompts, time spent reading, answers copied),
+busywork (near-identical prompts fired in bursts, nothing copied), and the
+muddle in between. Older sessions are mostly tagged, recent ones not yet.
+"""
+
+import random
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from . import ingest, journal
+
+SITES = (  # (site, weight, models)
+    ("chatgpt", 34, ("gpt-5", "gpt-5-mini", "o4")),
+    ("claude", 24, ("claude-sonnet-4.5", "claude-opus-4.1")),
+    ("gemini", 10, ("gemini-2.5-pro", "gemini-2.5-flash")),
+    ("copilot", 8, ("copilot",)),
+    ("perplexity", 8, ("sonar", "sonar-pro")),
+    ("deepseek", 4, ("deepseek-v3",)),
+    ("grok", 2, ("grok-4",)),
+    ("mistral", 2, ("mistral-large",)),
+    ("poe", 2, ("assistant",)),
+    ("meta", 2, ("llama-4",)),
+    ("custom:ai.corp.example", 4, (None,)),
+)
+TITLES = {
+    "real": ("Fix flaky checkout test", "Draft Q3 planning memo", "SQL for churn cohort",
+             "Refactor billing retries", "Explain Kafka consumer lag", "Write migration plan",
+             "Review PR: auth middleware", "Summarise customer interviews"),
+    "busywork": ("Rewrite this again", "Make it sound better", "Give me 10 more ideas",
+                 "Summarise the summary", "Status update wording", "Another variation"),
+    "unsure": ("Brainstorm team offsite", "Compare vector databases", "Career question",
+               "Read up on CRDTs"),
+}
+ACTIVITY_TICK_MS = 15_000
+
+
+def _fingerprint(rng, near=None):
+    """A 64-bit SimHash as hex; `near` gives a near-repeat (a few bits flipped)."""
+    if near is None:
+        return f"{rng.getrandbits(64):016x}"
+    value = int(near, 16)
+    for _ in range(rng.randint(0, 3)):
+        value ^= 1 << rng.randrange(64)
+    return f"{value:016x}"
+
+
+def session_events(rng, start_ms, kind):
+    """One session's events (as stored rows, `ts` in ms) of the given kind."""
+    session_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    site, _, models = rng.choices(SITES, weights=[s[1] for s in SITES])[0]
+    model = rng.choice(models)
+    title = rng.choice(TITLES[kind])
+    conv = uuid.UUID(int=rng.getrandbits(128)).hex[:12]
+    host = site.split(":", 1)[1] if site.startswith("custom:") else f"{site}.example"
+    url = f"https://{host}/c/{conv}"
+
+    def event(kind_, ts, **fields):
+        row = {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+               "session_id": session_id, "type": kind_, "ts": ts, "site": site}
+        row.update({k: v for k, v in fields.items() if v is not None})
+        return row
+
+    events = [event("session_start", start_ms, url=f"https://{host}/")]
+    t = start_ms
+    prompts = {"real": rng.randint(2, 6), "busywork": rng.randint(5, 14),
+               "unsure": rng.randint(2, 8)}[kind]
+    repeat_of = _fingerprint(rng) if kind == "busywork" else None
+    for n in range(prompts):
+        t += rng.randint(20_000, 180_000) if kind != "busywork" else rng.randint(4_000, 30_000)
+        chars = rng.randint(40, 1200)
+        fp = _fingerprint(rng, near=repeat_of if rng.random() < 0.7 else None)
+        events.append(event("prompt", t, prompt_chars=chars, est_tokens=-(-chars // 4),
+                            fingerprint=fp, model=model))
+        t += rng.randint(3_000, 40_000)
+        answer = rng.randint(300, 9000)
+        # The conversation gets its URL and title with the first answer.
+        events.append(event("response", t, response_chars=answer, est_tokens=-(-answer // 4),
+                            model=model, url=url, title=title if n == 0 else None))
+        reading = rng.randint(20_000, 120_000) if kind == "real" else rng.randint(2_000, 30_000)
+        while reading > 0:
+            tick = min(ACTIVITY_TICK_MS, reading)
+            t += tick
+            reading -= tick
+            events.append(event("activity", t, active_ms=tick))
+        if kind == "real" and rng.random() < 0.6 or kind == "unsure" and rng.random() < 0.2:
+            t += rng.randint(1_000, 10_000)
+            events.append(event("copy", t, response_chars=rng.randint(50, answer)))
+    t += rng.randint(1_000, 60_000)
+    events.append(event("session_end", t))
+    return session_id, events
+
+
+def generate(rng, first_day, days, per_workday=(3, 9), per_weekend=(0, 2)):
+    """Yield (session_id, kind, events) for each session over `days` days from `first_day`."""
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        low, high = per_weekend if day.weekday() >= 5 else per_workday
+        for _ in range(rng.randint(low, high)):
+            hour = rng.choices(range(7, 23), weights=(1, 4, 8, 9, 8, 5, 7, 8, 8, 7, 5, 3, 2, 2, 2,
+                                                      1))[0]
+            local = datetime.combine(day, datetime.min.time()).replace(
+                hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
+            start_ms = int(local.astimezone().timestamp() * 1000)
+            kind = rng.choices(("real", "busywork", "unsure"), weights=(55, 30, 15))[0]
+            session_id, events = session_events(rng, start_ms, kind)
+            yield session_id, kind, events
+
+
+def verdict(rng, kind):
+    """The tag a user would probably give a session of this kind (people err a little)."""
+    if rng.random() < 0.85:
+        return kind
+    return rng.choice(("real", "busywork", "unsure"))
+
+
+def fill(db, days=21, end=None, seed=1, batch=1000, **per_day):
+    """Fill `db` with `days` days of sessions ending at `end` (today); returns counts.
+
+    Sessions that ended more than two days before `end` are mostly tagged, the
+    next evening, as a user reviewing their week would.
+    """
+    rng = random.Random(seed)
+    end = end or datetime.now().astimezone()
+    first_day = (end - timedelta(days=days - 1)).date()
+    end_ms = int(end.timestamp() * 1000)
+    pending, tags = [], []
+    counts = {"sessions": 0, "events": 0, "tagged": 0}
+    for session_id, kind, events in generate(rng, first_day, days, **per_day):
+        events = [e for e in events if e["ts"] <= end_ms]
+        if not events:
+            continue
+        counts["sessions"] += 1
+        counts["events"] += len(events)
+        pending.extend(events)
+        last = events[-1]["ts"]
+        if end_ms - last > 2 * 86_400_000 and rng.random() < 0.8:
+            tags.append((session_id, verdict(rng, kind), last + rng.randint(2, 30) * 3_600_000))
+        if len(pending) >= batch:
+            ingest.store_events(db, pending)
+            pending = []
+    if pending:
+        ingest.store_events(db, pending)
+    counts["tagged"] = journal.apply_tags(db, tags)
+    return counts
+
+
+def as_json(row):
+    """A stored-row event as the extension sends it (ISO time with zone)."""
+    event = dict(row)
+    event["ts"] = datetime.fromtimestamp(row["ts"] / 1000, tz=timezone.utc).isoformat(
+        timespec="milliseconds")
+    return event

@@ -1,0 +1,238 @@
+"""Take in batches of events: check each, store it once, and keep session totals current.
+
+Session totals are built only from operations that don't care about order or
+repeats (sums over events stored once, min/max of times, and "the value of the
+latest event" with ties broken by event id), so any permutation of the same
+events, sent any number of times, gives the same sessions.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from marshmallow import ValidationError
+
+from .db import write
+from .migrations import BUCKET_SECONDS
+from .schemas import BatchEnvelopeSchema, EventSchema
+
+EVENT_COLUMNS = (
+    "id", "session_id", "type", "ts", "site", "active_ms", "prompt_chars", "response_chars",
+    "est_tokens", "fingerprint", "model", "url", "title", "client_id", "received_at",
+)
+_event_schema = EventSchema()
+_envelope_schema = BatchEnvelopeSchema()
+_SQLITE_MAX_PARAMS = 900  # under every SQLite build's variable limit
+
+
+class BadBatch(Exception):
+    """The batch as a whole is malformed: nothing of it is stored."""
+
+    def __init__(self, errors):
+        super().__init__("bad batch")
+        self.errors = errors
+
+
+@dataclass
+class BatchResult:
+    """What became of a batch's events."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list = field(default_factory=list)
+
+
+def check_batch(body):
+    """Split a batch into its good events (as rows) and rejections; raise BadBatch if malformed."""
+    if not isinstance(body, dict):
+        raise BadBatch({"_schema": ["The body must be a JSON object with 'client' and 'events'."]})
+    try:
+        envelope = _envelope_schema.load(body)
+    except ValidationError as error:
+        raise BadBatch(error.messages) from None
+    client_id = envelope["client"]["id"]
+    good, rejected = [], []
+    for index, raw in enumerate(envelope["events"]):
+        if not isinstance(raw, dict):
+            rejected.append({"index": index, "id": None,
+                             "errors": {"_schema": ["An event must be a JSON object."]}})
+            continue
+        try:
+            row = _event_schema.load(raw)
+        except ValidationError as error:
+            sent_id = raw.get("id")
+            rejected.append({
+                "index": index,
+                "id": sent_id if isinstance(sent_id, str) and len(sent_id) <= 100 else None,
+                "errors": _flatten(error.messages),
+            })
+            continue
+        row["client_id"] = client_id
+        good.append(row)
+    return good, rejected
+
+
+def _flatten(messages):
+    """Field errors as {field: [message, ...]}, whatever marshmallow nested."""
+    if isinstance(messages, dict):
+        return {
+            str(name): (msgs if isinstance(msgs, list) else [str(msgs)])
+            for name, msgs in messages.items()
+        }
+    return {"_schema": [str(m) for m in messages]}
+
+
+def ingest(db, body, now_ms=None):
+    """Check and store one batch as the API receives it; returns a BatchResult."""
+    good, rejected = check_batch(body)
+    result = store_events(db, good, now_ms=now_ms)
+    result.rejected = rejected
+    return result
+
+
+def store_events(db, events, now_ms=None):
+    """Store checked events (rows from EventSchema) in one transaction and update totals.
+
+    An event whose id is already stored, or repeated within the batch, or that
+    belongs to a forgotten session, counts as a duplicate and changes nothing.
+    """
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    result = BatchResult()
+    if not events:
+        return result
+    with write(db):
+        known = _existing(db, "events", [e["id"] for e in events])
+        forgotten = _existing(db, "forgotten_sessions", {e["session_id"] for e in events})
+        fresh = []
+        for event in events:
+            if event["id"] in known or event["session_id"] in forgotten:
+                result.duplicates += 1
+                continue
+            known.add(event["id"])
+            event["received_at"] = now_ms
+            fresh.append(event)
+        result.accepted = len(fresh)
+        if fresh:
+            db.conn.executemany(
+                f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
+                [tuple(e.get(c) for c in EVENT_COLUMNS) for e in fresh],
+            )
+            _add_to_sessions(db, fresh)
+            _add_to_buckets(db, fresh)
+    return result
+
+
+def _existing(db, table, ids):
+    """Which of `ids` are already primary keys of `table`."""
+    ids = list(ids)
+    found = set()
+    for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+        chunk = ids[start:start + _SQLITE_MAX_PARAMS]
+        found.update(
+            row[0] for row in db.conn.execute(
+                f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+            )
+        )
+    return found
+
+
+def _event_key(event):
+    """Orders events by time, then id: a total order that needs no arrival order."""
+    return f"{event['ts']:015d}/{event['id']}"
+
+
+_SESSION_UPSERT = """
+INSERT INTO sessions (
+    id, site, site_key, started_at, ended_at, active_ms, prompts, responses, copies,
+    est_tokens_in, est_tokens_out, model, model_key, url, url_key, title, title_key
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET
+    site = CASE WHEN excluded.site_key < site_key THEN excluded.site ELSE site END,
+    site_key = min(site_key, excluded.site_key),
+    started_at = min(started_at, excluded.started_at),
+    ended_at = max(ended_at, excluded.ended_at),
+    active_ms = active_ms + excluded.active_ms,
+    prompts = prompts + excluded.prompts,
+    responses = responses + excluded.responses,
+    copies = copies + excluded.copies,
+    est_tokens_in = est_tokens_in + excluded.est_tokens_in,
+    est_tokens_out = est_tokens_out + excluded.est_tokens_out,
+    model = CASE WHEN excluded.model_key > coalesce(model_key, '')
+                 THEN excluded.model ELSE model END,
+    model_key = max(coalesce(model_key, ''), coalesce(excluded.model_key, '')),
+    url = CASE WHEN excluded.url_key > coalesce(url_key, '') THEN excluded.url ELSE url END,
+    url_key = max(coalesce(url_key, ''), coalesce(excluded.url_key, '')),
+    title = CASE WHEN excluded.title_key > coalesce(title_key, '')
+                 THEN excluded.title ELSE title END,
+    title_key = max(coalesce(title_key, ''), coalesce(excluded.title_key, ''))
+"""
+
+
+def _add_to_sessions(db, events):
+    """Fold new events into their sessions' totals, one upsert per session."""
+    totals = {}
+    for event in events:
+        key = _event_key(event)
+        t = totals.get(event["session_id"])
+        if t is None:
+            t = totals[event["session_id"]] = {
+                "site": event["site"], "site_key": key, "started_at": event["ts"],
+                "ended_at": event["ts"], "active_ms": 0, "prompts": 0, "responses": 0,
+                "copies": 0, "est_tokens_in": 0, "est_tokens_out": 0,
+                "model": None, "model_key": None, "url": None, "url_key": None,
+                "title": None, "title_key": None,
+            }
+        if key < t["site_key"]:
+            t["site"], t["site_key"] = event["site"], key
+        t["started_at"] = min(t["started_at"], event["ts"])
+        t["ended_at"] = max(t["ended_at"], event["ts"])
+        kind = event["type"]
+        if kind == "activity":
+            t["active_ms"] += event["active_ms"]
+        elif kind == "prompt":
+            t["prompts"] += 1
+            t["est_tokens_in"] += event.get("est_tokens") or 0
+        elif kind == "response":
+            t["responses"] += 1
+            t["est_tokens_out"] += event.get("est_tokens") or 0
+        elif kind == "copy":
+            t["copies"] += 1
+        for name in ("model", "url", "title"):
+            if event.get(name) is not None and key > (t[f"{name}_key"] or ""):
+                t[name], t[f"{name}_key"] = event[name], key
+    db.conn.executemany(
+        _SESSION_UPSERT,
+        [
+            (sid, t["site"], t["site_key"], t["started_at"], t["ended_at"], t["active_ms"],
+             t["prompts"], t["responses"], t["copies"], t["est_tokens_in"], t["est_tokens_out"],
+             t["model"], t["model_key"], t["url"], t["url_key"], t["title"], t["title_key"])
+            for sid, t in totals.items()
+        ],
+    )
+
+
+_BUCKET_UPSERT = """
+INSERT INTO session_buckets (session_id, bucket, tag, active_ms, est_tokens)
+SELECT ?1, ?2, (SELECT tag FROM sessions WHERE id = ?1), ?3, ?4 WHERE true
+ON CONFLICT (session_id, bucket) DO UPDATE SET
+    active_ms = active_ms + excluded.active_ms,
+    est_tokens = est_tokens + excluded.est_tokens
+"""
+
+
+def _add_to_buckets(db, events):
+    """Add active time and tokens to the 15-minute buckets the events fall in."""
+    buckets = {}
+    for event in events:
+        kind = event["type"]
+        active = event["active_ms"] if kind == "activity" else 0
+        tokens = (event.get("est_tokens") or 0) if kind in ("prompt", "response") else 0
+        if not active and not tokens:
+            continue
+        bucket = event["ts"] // 1000 // BUCKET_SECONDS * BUCKET_SECONDS
+        sums = buckets.setdefault((event["session_id"], bucket), [0, 0])
+        sums[0] += active
+        sums[1] += tokens
+    db.conn.executemany(
+        _BUCKET_UPSERT, [(sid, b, a, t) for (sid, b), (a, t) in buckets.items()]
+    )

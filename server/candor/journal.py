@@ -1,0 +1,213 @@
+"""Read and change the journal: sessions, tags and the value ratio."""
+
+import base64
+import time
+from datetime import date, datetime, time as dtime, timedelta, timezone
+
+from .db import write
+
+SESSION_FIELDS = (
+    "id", "site", "started_at", "ended_at", "active_ms", "prompts", "responses", "copies",
+    "est_tokens_in", "est_tokens_out", "model", "url", "title", "tag", "note", "outcome_url",
+)
+_SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
+
+
+class NotFound(Exception):
+    """No such session."""
+
+
+class BadCursor(ValueError):
+    """A cursor this server did not hand out."""
+
+
+def iso(ms):
+    """Milliseconds since the epoch as ISO 8601 in UTC."""
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+
+
+def local_day_start_ms(day):
+    """Local midnight at the start of `day`, in milliseconds since the epoch."""
+    return int(datetime.combine(day, dtime()).astimezone().timestamp() * 1000)
+
+
+def range_ms(from_day=None, to_day=None):
+    """Inclusive local dates as a half-open [start, end) range in milliseconds (None = open)."""
+    start = local_day_start_ms(from_day) if from_day else None
+    end = local_day_start_ms(to_day + timedelta(days=1)) if to_day else None
+    return start, end
+
+
+def _session(row):
+    s = dict(zip(SESSION_FIELDS, row))
+    s["started_at"] = iso(s["started_at"])
+    s["ended_at"] = iso(s["ended_at"])
+    s["active_seconds"] = s.pop("active_ms") / 1000
+    return s
+
+
+def get_session(db, session_id):
+    """One session's totals and verdict; raises NotFound."""
+    row = db.conn.execute(f"{_SELECT_SESSION} WHERE id = ?", [session_id]).fetchone()
+    if row is None:
+        raise NotFound(session_id)
+    return _session(row)
+
+
+def _encode_cursor(started_at, session_id):
+    return base64.urlsafe_b64encode(f"{started_at}/{session_id}".encode()).decode()
+
+
+def _decode_cursor(cursor):
+    try:
+        started_at, session_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("/")
+        return int(started_at), session_id
+    except ValueError as error:  # bad base64, bad UTF-8, wrong shape
+        raise BadCursor(cursor) from error
+
+
+def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, limit=50, cursor=None):
+    """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor)."""
+    where, params = [], []
+    start, end = range_ms(from_day, to_day)
+    if start is not None:
+        where.append("ended_at >= ?")
+        params.append(start)
+    if end is not None:
+        where.append("started_at < ?")
+        params.append(end)
+    if site:
+        where.append("site = ?")
+        params.append(site)
+    if tag == "untagged":
+        where.append("tag IS NULL")
+    elif tag:
+        where.append("tag = ?")
+        params.append(tag)
+    if cursor:
+        started_at, session_id = _decode_cursor(cursor)
+        where.append("(started_at, id) < (?, ?)")
+        params.extend([started_at, session_id])
+    sql = _SELECT_SESSION
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY started_at DESC, id DESC LIMIT ?"
+    rows = db.conn.execute(sql, params + [limit + 1]).fetchall()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode_cursor(last[SESSION_FIELDS.index("started_at")], last[0])
+    return [_session(r) for r in rows], next_cursor
+
+
+def change_session(db, session_id, changes, now_ms=None):
+    """Set any of tag, note, outcome_url; a tag change is kept in the history."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    with write(db):
+        row = db.conn.execute("SELECT tag FROM sessions WHERE id = ?", [session_id]).fetchone()
+        if row is None:
+            raise NotFound(session_id)
+        if "tag" in changes and changes["tag"] != row[0]:
+            _record_tag(db, session_id, row[0], changes["tag"], now_ms)
+        for name in ("note", "outcome_url"):
+            if name in changes:
+                db.conn.execute(
+                    f"UPDATE sessions SET {name} = ? WHERE id = ?", [changes[name], session_id]
+                )
+    return get_session(db, session_id)
+
+
+def _record_tag(db, session_id, old, new, now_ms):
+    db.conn.execute("UPDATE sessions SET tag = ? WHERE id = ?", [new, session_id])
+    db.conn.execute("UPDATE session_buckets SET tag = ? WHERE session_id = ?", [new, session_id])
+    db.conn.execute(
+        "INSERT INTO tag_changes (session_id, old_tag, new_tag, at) VALUES (?, ?, ?, ?)",
+        [session_id, old, new, now_ms],
+    )
+
+
+def tag_sessions(db, ids, tag, now_ms=None):
+    """Give many sessions one tag in one transaction; returns how many exist."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    return apply_tags(db, [(session_id, tag, now_ms) for session_id in ids])
+
+
+def apply_tags(db, changes):
+    """Apply (session_id, tag, at_ms) changes in one transaction; unknown ids are skipped."""
+    found = 0
+    with write(db):
+        for session_id, tag, at in changes:
+            row = db.conn.execute("SELECT tag FROM sessions WHERE id = ?", [session_id]).fetchone()
+            if row is None:
+                continue
+            found += 1
+            if row[0] != tag:
+                _record_tag(db, session_id, row[0], tag, at)
+    return found
+
+
+def tag_history(db, session_id):
+    """The session's tag changes, oldest first: [{"old", "new", "at"}]."""
+    return [
+        {"old": old, "new": new, "at": iso(at)}
+        for old, new, at in db.conn.execute(
+            "SELECT old_tag, new_tag, at FROM tag_changes WHERE session_id = ? ORDER BY at, id",
+            [session_id],
+        )
+    ]
+
+
+def forget_session(db, session_id, now_ms=None):
+    """Delete a session, its events and its tag history; later re-sends are ignored."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    with write(db):
+        if db.conn.execute("SELECT 1 FROM sessions WHERE id = ?", [session_id]).fetchone() is None:
+            raise NotFound(session_id)
+        for table, column in (("events", "session_id"), ("session_buckets", "session_id"),
+                              ("tag_changes", "session_id"), ("sessions", "id")):
+            db.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", [session_id])
+        db.conn.execute(
+            "INSERT OR IGNORE INTO forgotten_sessions (id, at) VALUES (?, ?)", [session_id, now_ms]
+        )
+
+
+def ratio(part, whole):
+    """part / whole, or None when there is nothing to divide."""
+    return part / whole if whole else None
+
+
+def stats(db, from_day=None, to_day=None):
+    """Active time by tag between the local dates, with the value ratio and its coverage."""
+    where, params = [], []
+    start, end = range_ms(from_day, to_day)
+    if start is not None:
+        where.append("bucket >= ?")
+        params.append(start // 1000)
+    if end is not None:
+        where.append("bucket < ?")
+        params.append(end // 1000)
+    sql = "SELECT tag, SUM(active_ms) FROM session_buckets"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    by_tag = dict(db.conn.execute(sql + " GROUP BY tag", params).fetchall())
+    return summarize({tag: (by_tag.get(tag) or 0) / 1000 for tag in ("real", "busywork",
+                                                                      "unsure", None)})
+
+
+def summarize(seconds):
+    """Stats fields from seconds by tag ({"real", "busywork", "unsure", None})."""
+    real, busy, unsure, untagged = (seconds[t] for t in ("real", "busywork", "unsure", None))
+    return {
+        "real_seconds": real,
+        "busywork_seconds": busy,
+        "unsure_seconds": unsure,
+        "untagged_seconds": untagged,
+        "value_ratio": ratio(real, real + busy),
+        "coverage": ratio(real + busy + unsure, real + busy + unsure + untagged),
+    }
+
+
+def today():
+    """Today's local date."""
+    return date.today()

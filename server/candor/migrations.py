@@ -1,0 +1,123 @@
+"""Numbered schema migrations. Never edit one that has shipped: add the next."""
+
+from sqlite_utils.migrations import Migrations
+
+journal = Migrations("candor")
+
+# Times are integer milliseconds since the epoch (UTC); buckets are seconds.
+BUCKET_SECONDS = 15 * 60
+
+
+@journal(name="m001_events_sessions_tags")
+def m001(db):
+    """Events as received, per-session totals, and the history of tag changes."""
+    _run(
+        db,
+        """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            site TEXT NOT NULL,
+            active_ms INTEGER,
+            prompt_chars INTEGER,
+            response_chars INTEGER,
+            est_tokens INTEGER,
+            fingerprint TEXT,
+            model TEXT,
+            url TEXT,
+            title TEXT,
+            client_id TEXT,
+            received_at INTEGER NOT NULL
+        );
+        CREATE INDEX events_by_session ON events (session_id, ts);
+
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            site TEXT NOT NULL,
+            site_key TEXT NOT NULL,
+            started_at INTEGER NOT NULL,
+            ended_at INTEGER NOT NULL,
+            active_ms INTEGER NOT NULL DEFAULT 0,
+            prompts INTEGER NOT NULL DEFAULT 0,
+            responses INTEGER NOT NULL DEFAULT 0,
+            copies INTEGER NOT NULL DEFAULT 0,
+            est_tokens_in INTEGER NOT NULL DEFAULT 0,
+            est_tokens_out INTEGER NOT NULL DEFAULT 0,
+            model TEXT, model_key TEXT,
+            url TEXT, url_key TEXT,
+            title TEXT, title_key TEXT,
+            tag TEXT CHECK (tag IN ('real', 'busywork', 'unsure')),
+            note TEXT,
+            outcome_url TEXT
+        );
+        CREATE INDEX sessions_newest ON sessions (started_at DESC, id DESC);
+
+        CREATE TABLE tag_changes (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            old_tag TEXT,
+            new_tag TEXT,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX tag_changes_by_session ON tag_changes (session_id, at);
+        """
+    )
+
+
+@journal(name="m002_buckets_and_forgotten")
+def m002(db):
+    """Active time in 15-minute buckets for fast reports, and forgotten sessions.
+
+    Buckets are 15 minutes of UTC, so any local day or hour (every time zone is
+    a whole number of quarter hours off UTC) is a whole number of buckets, and a
+    session that spans midnight is split by when its active time happened.
+    Each bucket carries its session's tag so reports need no join.
+    """
+    _run(
+        db,
+        f"""
+        CREATE TABLE session_buckets (
+            session_id TEXT NOT NULL,
+            bucket INTEGER NOT NULL,
+            tag TEXT,
+            active_ms INTEGER NOT NULL DEFAULT 0,
+            est_tokens INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (session_id, bucket)
+        ) WITHOUT ROWID;
+        CREATE INDEX session_buckets_by_time ON session_buckets (bucket, tag, active_ms);
+
+        INSERT INTO session_buckets (session_id, bucket, tag, active_ms, est_tokens)
+        SELECT e.session_id,
+               (e.ts / 1000 / {BUCKET_SECONDS}) * {BUCKET_SECONDS},
+               s.tag,
+               SUM(COALESCE(e.active_ms, 0)),
+               SUM(CASE WHEN e.type IN ('prompt', 'response') THEN COALESCE(e.est_tokens, 0)
+                        ELSE 0 END)
+        FROM events e JOIN sessions s ON s.id = e.session_id
+        GROUP BY 1, 2;
+
+        -- A forgotten session stays forgotten: late re-sends of its events are
+        -- acknowledged but not stored again.
+        CREATE TABLE forgotten_sessions (
+            id TEXT PRIMARY KEY,
+            at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+
+
+def _run(db, script):
+    """Run each statement of `script` inside the migration's transaction.
+
+    (sqlite3's executescript() would commit first, breaking the all-or-nothing.)
+    """
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def apply(db, stop_before=None):
+    """Bring `db` up to the newest schema (or stop before the named migration)."""
+    journal.apply(db, stop_before=stop_before)

@@ -1,0 +1,186 @@
+"""Guard a server that every web page on this machine can reach.
+
+Checks run before anything is read or written, in this order:
+1. Host must be this server's own (127.0.0.1, localhost or [::1] with its port):
+   a DNS-rebinding page sends its own host name.
+2. Origin, when sent, must be this server's own origin or a browser extension.
+3. Every endpoint needs the token (Bearer header or the dashboard's cookie) unless
+   it is listed as public. The check keys on the routed endpoint, never on the
+   path, so `//api/v1/...`, `..` or encoded slashes cannot route around it.
+4. A request body must be JSON and parse as JSON.
+"""
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+
+from flask import current_app, g, request
+from flask_cors import CORS
+from flask_smorest import abort
+
+TOKEN_FILE = "token"
+COOKIE_NAME = "candor_session"
+EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://[A-Za-z0-9._-]+$")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+
+# Endpoints anyone on this machine may call without the token. Everything else
+# needs it: a new endpoint is private until someone decides otherwise.
+PUBLIC_ENDPOINTS = {"health.health", "api-docs.openapi_json", "web.index", "web.static"}
+
+
+# --- the token -------------------------------------------------------------------
+
+def token_path(data_dir):
+    """Where the token lives in `data_dir`."""
+    return Path(data_dir) / TOKEN_FILE
+
+
+def read_token(data_dir):
+    """The current token, creating it on first use."""
+    path = token_path(data_dir)
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return rotate_token(data_dir)
+
+
+def rotate_token(data_dir):
+    """Replace the token with a new random one (256 bits) and return it."""
+    token = secrets.token_urlsafe(32)
+    path = token_path(data_dir)
+    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(token + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return token
+
+
+def _current_token():
+    """The token, re-read only when its file changes (so `candor token --rotate` applies at once)."""
+    path = token_path(current_app.config["DATA_DIR"])
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        stamp = None
+    cached = current_app.extensions.setdefault("candor_token", {})
+    if stamp is None or cached.get("stamp") != stamp:
+        token = read_token(current_app.config["DATA_DIR"])
+        cached.update(stamp=token_path(current_app.config["DATA_DIR"]).stat().st_mtime_ns,
+                      token=token)
+    return cached["token"]
+
+
+def cookie_value(token):
+    """The dashboard cookie for `token`: derived from it, so rotating the token logs out."""
+    return hmac.new(token.encode(), b"candor dashboard cookie", hashlib.sha256).hexdigest()
+
+
+def token_matches(candidate):
+    """Whether `candidate` is the current token (constant-time)."""
+    return isinstance(candidate, str) and hmac.compare_digest(
+        candidate.encode(), _current_token().encode()
+    )
+
+
+def _authenticated():
+    """Whether the request carries the token or the dashboard cookie.
+
+    The cookie is only honoured for requests the browser marks as coming from
+    our own pages (Sec-Fetch-Site), so another server on localhost, which counts
+    as the same site for SameSite cookies, cannot ride on it.
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, credentials = header.partition(" ")
+        return scheme.lower() == "bearer" and token_matches(credentials.strip())
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie is None:
+        return False
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    return hmac.compare_digest(cookie.encode(), cookie_value(_current_token()).encode())
+
+
+# --- the checks ------------------------------------------------------------------
+
+def allowed_hosts(port):
+    """Host header values this server answers to."""
+    hosts = {f"{name}:{port}" for name in LOOPBACK_NAMES}
+    if port == 80:
+        hosts.update(LOOPBACK_NAMES)
+    return hosts
+
+
+def _check_request():
+    host = request.headers.get("Host", "")
+    if host.lower() not in current_app.extensions["candor_hosts"]:
+        abort(403, message="Host not allowed: Candor answers only to its own address.")
+
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"http://{host.lower()}" and not (
+        EXTENSION_ORIGIN.match(origin)
+    ):
+        abort(403, message="Origin not allowed: only Candor's own pages and the extension.")
+
+    g.authenticated = _authenticated()
+    if request.method == "OPTIONS":
+        return  # a CORS preflight carries no credentials and changes nothing
+    if request.endpoint is None:
+        return  # no route: nothing will run, the 404/405 follows
+    if request.endpoint not in PUBLIC_ENDPOINTS and not g.authenticated:
+        abort(401, message="Missing or wrong token: send 'Authorization: Bearer <token>' "
+                           "(see `candor token`).")
+
+    if request.method in ("POST", "PUT", "PATCH"):
+        _parse_json_body()
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _parse_json_body():
+    """Parse the body once, strictly: JSON only, no NaN/Infinity, bounded nesting."""
+    if request.mimetype != "application/json":
+        abort(415, message="Send the body as JSON (Content-Type: application/json).")
+    raw = request.get_data(cache=True)  # 413 past MAX_CONTENT_LENGTH
+    try:
+        g.json_body = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        abort(400, message="The JSON body is nested too deeply.")
+    except ValueError as error:  # includes bad UTF-8
+        abort(400, message=f"The body is not valid JSON: {error}")
+
+
+def _harden(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault(
+        "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+    )
+    return response
+
+
+def init_app(app):
+    """Install the checks on every request, and CORS for extension origins on /api/v1."""
+    app.extensions["candor_hosts"] = allowed_hosts(app.config["PORT"])
+    with app.app_context():
+        _current_token()  # create the token at start, not on the first request
+    app.before_request(_check_request)
+    app.after_request(_harden)
+    CORS(
+        app,
+        resources={r"/api/v1/*": {"origins": [EXTENSION_ORIGIN]}},
+        allow_headers=["Authorization", "Content-Type"],
+        methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        max_age=600,
+    )
