@@ -9,7 +9,7 @@ def create_app(test_config=None):
     """Build the Flask app: defaults, then the environment, then `test_config`."""
     from . import api, config, db, security, web
 
-    app = Flask(__name__, instance_relative_config=False)
+    app = Flask(__name__, static_folder=None)
     config.load(app, test_config)
     db.init_app(app)
     security.init_app(app)

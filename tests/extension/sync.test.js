@@ -1,0 +1,221 @@
+import test from "node:test";
+import assert from "node:assert/strict";
+import { fakeChrome } from "./fake-chrome.js";
+import { fakeServer } from "./fake-server.js";
+import { createStorage, KEYS } from "../../extension/lib/storage.js";
+import { createQueue } from "../../extension/lib/queue.js";
+import { createSync, backoffDelay, SYNC_ALARM, BATCH_SIZE } from "../../extension/lib/sync.js";
+
+let counter = 0;
+const event = (type = "prompt", session_id = "11111111-1111-4111-8111-111111111111") => ({
+  id: `00000000-0000-4000-8000-${String((counter += 1)).padStart(12, "0")}`,
+  session_id,
+  type,
+  ts: new Date().toISOString(),
+  site: "chatgpt",
+});
+
+const CLIENT = { id: "c1", browser: "chrome", extension_version: "0.1.0" };
+
+/** The extension's modules as the service worker builds them, over `api`. */
+function worker(api, server, now = () => 1_000_000) {
+  const storage = createStorage(api);
+  const queue = createQueue({ storage });
+  const sync = createSync({ api, storage, queue, fetch: server.fetch, client: async () => CLIENT, now, random: () => 0.5 });
+  return { storage, queue, sync };
+}
+
+async function paired(api, token = "secret") {
+  await createStorage(api).update(KEYS.settings, (s) => ({ ...s, token }));
+}
+
+test("queued events are sent with the token and client, then leave the queue", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  const events = [event("session_start"), event("prompt")];
+  await queue.append(events);
+  const result = await sync.syncNow();
+  assert.deepEqual(result, { status: "ok", sent: 2 });
+  const [request] = server.requests;
+  assert.equal(request.url, "http://127.0.0.1:5765/api/v1/events");
+  assert.equal(request.headers.Authorization, "Bearer secret");
+  assert.deepEqual(request.body, { client: CLIENT, events });
+  assert.equal((await queue.status()).waiting, 0);
+});
+
+test("batches hold at most 500 events", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  await queue.append(Array.from({ length: 1_201 }, () => event("activity")));
+  await sync.syncNow();
+  assert.deepEqual(server.requests.map((r) => r.body.events.length), [BATCH_SIZE, BATCH_SIZE, 201]);
+  assert.equal(server.stored.size, 1_201);
+});
+
+test("without a token nothing is sent and the state says not paired", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  const { storage, queue, sync } = worker(api, server);
+  await queue.append([event()]);
+  assert.equal((await sync.syncNow()).status, "not_paired");
+  assert.equal(server.requests.length, 0);
+  assert.equal((await storage.get(KEYS.syncState)).status, "not_paired");
+});
+
+test("a 401 keeps the events and marks the extension not paired", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api, "wrong");
+  const { storage, queue, sync } = worker(api, server);
+  await queue.append([event(), event()]);
+  assert.equal((await sync.syncNow()).status, "not_paired");
+  assert.equal((await queue.status()).waiting, 2);
+  assert.equal((await storage.get(KEYS.syncState)).status, "not_paired");
+  assert.equal(api.alarms.created.has(SYNC_ALARM), false, "no retry until a new token");
+});
+
+test("rejected events are dropped and their reasons logged; the others are acknowledged", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  const events = [event("prompt"), event("bogus"), event("copy")];
+  await queue.append(events);
+  await sync.syncNow();
+  assert.equal((await queue.status()).waiting, 0);
+  assert.deepEqual([...server.stored.keys()], [events[0].id, events[2].id]);
+  const [entry, ...rest] = await storage.get(KEYS.rejectedLog);
+  assert.equal(rest.length, 0);
+  assert.equal(entry.id, events[1].id);
+  assert.equal(entry.type, "bogus");
+  assert.deepEqual(entry.errors, { type: ["Must be one of: session_start, …"] });
+});
+
+test("the rejected-events log is bounded", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  await queue.append(Array.from({ length: 80 }, () => event("bogus")));
+  await sync.syncNow();
+  assert.equal((await storage.get(KEYS.rejectedLog)).length, 50);
+});
+
+for (const [mode, status] of [["down", "unreachable"], ["error500", "unreachable"], ["busy429", "unreachable"]]) {
+  test(`server ${mode}: events stay and a retry is scheduled with backoff`, async () => {
+    const api = fakeChrome();
+    const server = fakeServer();
+    server.mode = mode;
+    await paired(api);
+    const { storage, queue, sync } = worker(api, server);
+    await queue.append([event()]);
+    assert.equal((await sync.syncNow()).status, status);
+    assert.equal((await queue.status()).waiting, 1);
+    const alarm = api.alarms.created.get(SYNC_ALARM);
+    const state = await storage.get(KEYS.syncState);
+    assert.equal(alarm.scheduledTime, state.retryAt);
+    assert.ok(alarm.scheduledTime > 1_000_000);
+    if (mode === "busy429") assert.ok(alarm.scheduledTime >= 1_000_000 + 120_000, "Retry-After honoured");
+  });
+}
+
+test("backoff grows exponentially, is capped, and is jittered", () => {
+  assert.equal(backoffDelay(1, () => 0), 2_500);
+  assert.equal(backoffDelay(1, () => 1), 5_000);
+  assert.equal(backoffDelay(3, () => 1), 20_000);
+  assert.equal(backoffDelay(30, () => 1), 15 * 60_000);
+  assert.notEqual(backoffDelay(4, () => 0.1), backoffDelay(4, () => 0.9));
+});
+
+test("a soon-request does not cut a running backoff short", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  server.mode = "down";
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  await queue.append([event()]);
+  await sync.syncNow();
+  await sync.syncNow();
+  const backoff = api.alarms.created.get(SYNC_ALARM).scheduledTime;
+  await sync.requestSoon();
+  assert.equal(api.alarms.created.get(SYNC_ALARM).scheduledTime, backoff);
+});
+
+test("events queued while the server is down for days all arrive once it is back", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  server.mode = "down";
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  const events = Array.from({ length: 700 }, () => event("activity"));
+  for (let i = 0; i < 7; i += 1) {
+    await queue.append(events.slice(i * 100, (i + 1) * 100));
+    await sync.syncNow();
+  }
+  server.mode = "up";
+  await sync.syncNow();
+  assert.equal(server.stored.size, 700);
+  assert.ok([...server.storedTimes.values()].every((n) => n === 1));
+  assert.equal((await queue.status()).waiting, 0);
+});
+
+test("a killed service worker mid-sync loses nothing and sends nothing twice", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const first = worker(api, server);
+  const events = Array.from({ length: 750 }, () => event("activity"));
+  await first.queue.append(events);
+
+  // The server commits the first batch, but the worker dies before it reads the answer.
+  server.mode = "hang";
+  first.sync.syncNow(); // never settles: its worker is gone
+  while (server.requests.length < 1) await new Promise((r) => setImmediate(r));
+
+  // A new worker: every in-memory object is rebuilt from the same stored data.
+  server.mode = "up";
+  const second = worker(fakeChrome({ storage: api.storage }), server);
+  assert.equal((await second.queue.status()).waiting, 750, "unacknowledged events are still queued");
+  await second.sync.syncNow();
+
+  assert.equal(server.stored.size, 750, "every event arrived");
+  assert.ok([...server.storedTimes.values()].every((n) => n === 1), "each stored exactly once");
+  assert.equal((await second.queue.status()).waiting, 0);
+
+  // Acknowledged events are never sent again.
+  const before = server.requests.length;
+  await second.sync.syncNow();
+  assert.equal(server.requests.length, before);
+  const sentIds = server.requests.flatMap((r) => r.body.events.map((e) => e.id));
+  assert.equal(sentIds.length, 750 + 500, "only the batch whose answer was lost went twice");
+});
+
+test("a tag reaches the server once the session's events have", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  const start = event("session_start", "22222222-2222-4222-8222-222222222222");
+  await queue.append([start]);
+  assert.deepEqual(await sync.tag(start.session_id, "real"), { delivered: true });
+  assert.equal(server.tags.get(start.session_id), "real");
+  assert.deepEqual(await storage.get(KEYS.pendingTags), []);
+});
+
+test("a tag waits while the server is down, and is delivered later", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  const start = event("session_start", "33333333-3333-4333-8333-333333333333");
+  await queue.append([start]);
+  server.mode = "down";
+  assert.deepEqual(await sync.tag(start.session_id, "busywork"), { delivered: false });
+  server.mode = "up";
+  await sync.syncNow();
+  assert.equal(server.tags.get(start.session_id), "busywork");
+});

@@ -1,0 +1,116 @@
+"""Session totals don't depend on arrival order or on re-sends (property tests)."""
+
+import uuid
+from datetime import datetime, timezone
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from candor import ingest
+from candor.db import connect
+from candor.schemas import EventSchema
+
+SESSIONS = [str(uuid.UUID(int=i + 1)) for i in range(3)]
+BASE_MS = int(datetime(2026, 3, 1, tzinfo=timezone.utc).timestamp() * 1000)
+TYPES = ("session_start", "prompt", "response", "activity", "copy", "session_end")
+
+
+@st.composite
+def an_event(draw):
+    kind = draw(st.sampled_from(TYPES))
+    e = {
+        "id": str(uuid.UUID(int=draw(st.integers(0, 2**128 - 1)))),
+        "session_id": draw(st.sampled_from(SESSIONS)),
+        "type": kind,
+        # Few distinct times, so ties (same ms) are common: the id must break them.
+        "ts": BASE_MS + draw(st.integers(0, 20)) * 60_000,
+        "site": draw(st.sampled_from(["chatgpt", "claude", "custom:ai.corp.example"])),
+    }
+    if kind == "activity":
+        e["active_ms"] = draw(st.integers(0, 3_600_000))
+    if kind in ("prompt", "response"):
+        e["est_tokens"] = draw(st.integers(0, 10_000_000))
+    for name in ("model", "url", "title"):
+        if draw(st.booleans()):
+            e[name] = draw(st.sampled_from(["a", "b", "c"]))
+    return e
+
+
+def expected_sessions(events):
+    """Session totals computed straight from the distinct events, independently of ingest."""
+    unique = {e["id"]: e for e in events}.values()
+    out = {}
+    for sid in {e["session_id"] for e in unique}:
+        mine = sorted((e for e in unique if e["session_id"] == sid),
+                      key=lambda e: (e["ts"], e["id"]))
+
+        def latest(name, mine=mine):
+            values = [e[name] for e in mine if e.get(name) is not None]
+            return values[-1] if values else None
+
+        def total(kind, name, mine=mine):
+            return sum(e.get(name, 0) for e in mine if e["type"] == kind)
+
+        out[sid] = {
+            "site": mine[0]["site"], "started_at": mine[0]["ts"], "ended_at": mine[-1]["ts"],
+            "active_ms": total("activity", "active_ms"),
+            "prompts": sum(e["type"] == "prompt" for e in mine),
+            "responses": sum(e["type"] == "response" for e in mine),
+            "copies": sum(e["type"] == "copy" for e in mine),
+            "est_tokens_in": total("prompt", "est_tokens"),
+            "est_tokens_out": total("response", "est_tokens"),
+            "model": latest("model"), "url": latest("url"), "title": latest("title"),
+        }
+    return out
+
+
+COLUMNS = ("site", "started_at", "ended_at", "active_ms", "prompts", "responses", "copies",
+           "est_tokens_in", "est_tokens_out", "model", "url", "title")
+
+
+def stored_sessions(db):
+    rows = db.conn.execute(f"SELECT id, {', '.join(COLUMNS)} FROM sessions").fetchall()
+    return {row[0]: dict(zip(COLUMNS, row[1:])) for row in rows}
+
+
+def bucket_totals(db):
+    return db.conn.execute(
+        "SELECT session_id, SUM(active_ms), SUM(est_tokens) FROM session_buckets "
+        "GROUP BY session_id ORDER BY session_id").fetchall()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(an_event(), min_size=1, max_size=40, unique_by=lambda e: e["id"]),
+    data=st.data(),
+)
+def test_any_order_and_any_repeats_give_the_same_sessions(tmp_path_factory, events, data):
+    # Send the events with some repeated, in a random order, in random batch sizes.
+    repeats = data.draw(st.lists(st.sampled_from(events), max_size=20))
+    shuffled = data.draw(st.permutations(events + repeats))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(shuffled)), max_size=5)))
+    db = connect(str(tmp_path_factory.mktemp("prop") / "candor.db"))
+    try:
+        accepted = 0
+        for start, end in zip([0, *cuts], [*cuts, len(shuffled)]):
+            if start < end:
+                result = ingest.store_events(db, [dict(e) for e in shuffled[start:end]])
+                accepted += result.accepted
+        assert accepted == len(events)
+        assert stored_sessions(db) == expected_sessions(events)
+        # The time buckets add up to the same totals as the sessions.
+        expected = expected_sessions(events)
+        assert bucket_totals(db) == [
+            (sid, s["active_ms"], s["est_tokens_in"] + s["est_tokens_out"])
+            for sid, s in sorted(expected.items())
+            if s["active_ms"] or s["est_tokens_in"] + s["est_tokens_out"]
+        ]
+    finally:
+        db.close()
+
+
+def test_the_schema_turns_any_zone_into_exact_milliseconds():
+    row = EventSchema().load({
+        "id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()), "type": "copy",
+        "ts": "2026-03-01T05:30:00.1239+05:30", "site": "claude"})
+    assert row["ts"] == BASE_MS + 123

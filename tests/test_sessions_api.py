@@ -1,0 +1,150 @@
+"""Sessions: listing with filters and cursors, tagging with history, notes, forgetting."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from candor import journal
+from conftest import batch, event, new_id
+
+LOCAL = datetime.now().astimezone().tzinfo
+
+
+def local(y, m, d, h=12, minute=0):
+    return datetime(y, m, d, h, minute, tzinfo=LOCAL)
+
+
+def make_session(client, start, site="chatgpt", active_ms=60_000, minutes=10):
+    sid = new_id()
+    events = [event(sid, "session_start", start, site=site),
+              event(sid, "activity", start + timedelta(minutes=minutes), site=site,
+                    active_ms=active_ms)]
+    assert client.post("/api/v1/events", json=batch(*events)).json["accepted"] == 2
+    return sid
+
+
+def ids(response):
+    return [s["id"] for s in response.json["sessions"]]
+
+
+def test_newest_first_and_paged_with_a_cursor(client):
+    made = [make_session(client, local(2026, 11, 1, 8) + timedelta(hours=i)) for i in range(7)]
+    seen, cursor = [], None
+    while True:
+        r = client.get("/api/v1/sessions", query_string={"limit": 3, **(
+            {"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200
+        seen += ids(r)
+        cursor = r.json["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == made[::-1]
+
+
+def test_sessions_with_the_same_start_are_paged_without_loss(client):
+    start = local(2026, 11, 2, 9)
+    made = {make_session(client, start) for _ in range(5)}
+    first = client.get("/api/v1/sessions", query_string={"limit": 2})
+    rest = client.get("/api/v1/sessions", query_string={"limit": 10,
+                                                        "cursor": first.json["next_cursor"]})
+    assert set(ids(first)) | set(ids(rest)) == made
+    assert len(ids(first)) + len(ids(rest)) == 5
+
+
+def test_filters_by_local_dates_site_and_tag(client):
+    a = make_session(client, local(2026, 11, 3, 10), site="claude")
+    b = make_session(client, local(2026, 11, 4, 10), site="chatgpt")
+    c = make_session(client, local(2026, 11, 5, 23, 55), site="claude", minutes=20)  # past midnight
+    client.patch(f"/api/v1/sessions/{a}", json={"tag": "real"})
+
+    def query(**q):
+        return ids(client.get("/api/v1/sessions", query_string=q))
+
+    assert query(**{"from": "2026-11-04", "to": "2026-11-04"}) == [b]
+    assert query(**{"from": "2026-11-06", "to": "2026-11-06"}) == [c]  # it overlaps the 6th
+    assert query(site="claude") == [c, a]
+    assert query(tag="real") == [a]
+    assert query(tag="untagged") == [c, b]
+    assert query(tag="busywork") == []
+
+
+@pytest.mark.parametrize("query,field", [
+    ({"from": "2026-11-05", "to": "2026-11-04"}, "to"),
+    ({"from": "05/11/2026"}, "from"),
+    ({"tag": "great"}, "tag"),
+    ({"limit": 0}, "limit"),
+    ({"limit": 501}, "limit"),
+    ({"cursor": "bm90IGEgY3Vyc29y"}, "cursor"),
+    ({"cursor": "%%%"}, "cursor"),
+])
+def test_bad_filters_are_named(client, query, field):
+    r = client.get("/api/v1/sessions", query_string=query)
+    assert r.status_code == 422
+    assert field in r.json["errors"]["query"]
+
+
+def test_tagging_keeps_a_history(client, db):
+    sid = make_session(client, local(2026, 11, 6, 9))
+    for tag in ("busywork", "busywork", "real", None):
+        r = client.patch(f"/api/v1/sessions/{sid}", json={"tag": tag})
+        assert r.status_code == 200
+        assert r.json["tag"] == tag
+    history = journal.tag_history(db, sid)
+    assert [(h["old"], h["new"]) for h in history] == [
+        (None, "busywork"), ("busywork", "real"), ("real", None)]
+
+
+def test_note_and_outcome_link(client):
+    sid = make_session(client, local(2026, 11, 6, 9))
+    r = client.patch(f"/api/v1/sessions/{sid}",
+                     json={"note": "Shipped the fix", "outcome_url": "https://git.example/pr/7"})
+    assert (r.json["note"], r.json["outcome_url"]) == ("Shipped the fix", "https://git.example/pr/7")
+    assert r.json["tag"] is None
+    r = client.patch(f"/api/v1/sessions/{sid}", json={"outcome_url": None})
+    assert r.json["outcome_url"] is None
+    assert r.json["note"] == "Shipped the fix"
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"tag": "great"}, "tag"),
+    ({"tag": 1}, "tag"),
+    ({"outcome_url": "javascript:alert(1)"}, "outcome_url"),
+    ({"outcome_url": "not a url"}, "outcome_url"),
+    ({"note": "n" * 10_001}, "note"),
+    ({"started_at": "2026-01-01"}, "started_at"),
+    ({}, "_schema"),
+])
+def test_bad_changes_are_named_and_change_nothing(client, body, field):
+    sid = make_session(client, local(2026, 11, 6, 9))
+    before = client.get(f"/api/v1/sessions/{sid}").json
+    r = client.patch(f"/api/v1/sessions/{sid}", json=body)
+    assert r.status_code == 422
+    assert field in r.json["errors"]["json"]
+    assert client.get(f"/api/v1/sessions/{sid}").json == before
+
+
+def test_unknown_sessions_are_404(client):
+    sid = new_id()
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+    assert client.patch(f"/api/v1/sessions/{sid}", json={"tag": "real"}).status_code == 404
+    assert client.delete(f"/api/v1/sessions/{sid}").status_code == 404
+    assert client.get("/api/v1/sessions/not-a-uuid").status_code == 404
+
+
+def test_forgetting_a_session_removes_it_everywhere(client, db):
+    sid = make_session(client, local(2026, 11, 7, 9))
+    keep = make_session(client, local(2026, 11, 7, 10))
+    client.patch(f"/api/v1/sessions/{sid}", json={"tag": "real"})
+    assert client.delete(f"/api/v1/sessions/{sid}").status_code == 204
+    assert ids(client.get("/api/v1/sessions")) == [keep]
+    for table in ("events", "session_buckets", "tag_changes"):
+        assert db.conn.execute(f"SELECT count(*) FROM {table} WHERE session_id = ?",
+                               [sid]).fetchone()[0] == 0
+    assert client.get("/api/v1/stats").json["real_seconds"] == 0
+
+
+def test_inclusive_local_dates_become_local_midnights():
+    start, end = journal.range_ms(date(2026, 11, 7), date(2026, 11, 8))
+    assert datetime.fromtimestamp(start / 1000) == datetime(2026, 11, 7)
+    assert datetime.fromtimestamp(end / 1000) == datetime(2026, 11, 9)
+    assert journal.range_ms() == (None, None)
