@@ -15,7 +15,8 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from candor import create_app, db as candor_db, security
+from candor import create_app, security
+from candor import db as candor_db
 
 PORT = 5765
 BASE_URL = f"http://127.0.0.1:{PORT}"
@@ -104,10 +105,10 @@ class LiveServer:
         self.process.wait(timeout=10)
 
 
-def start_server(data_dir, port=None, extra_args=()):
+def start_server(data_dir, port=None, extra_args=(), env=None):
     """Start `candor serve` on a free port and wait until /api/v1/health answers."""
     port = port or free_port()
-    env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir), **(env or {})}
     log_path = Path(data_dir).parent / f"server-{port}.log"
     # A file, not a pipe: an unread pipe would block a chatty server.
     with open(log_path, "a") as log:
@@ -129,7 +130,8 @@ def start_server(data_dir, port=None, extra_args=()):
             process.kill()
             raise RuntimeError("candor serve did not answer within 30 s")
         time.sleep(0.05)
-    token = (Path(data_dir) / security.TOKEN_FILE).read_text().strip()
+    token_file = Path(data_dir) / security.TOKEN_FILE
+    token = token_file.read_text().strip() if token_file.exists() else None
     return LiveServer(url, port, token, Path(data_dir), process)
 
 

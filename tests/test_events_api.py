@@ -154,9 +154,9 @@ def test_a_malformed_batch_with_good_events_stores_none_of_them(client, db):
 
 
 def test_nan_and_infinity_are_rejected(client, db):
-    raw = ('{"client": {"id": "x"}, "events": [{"id": "%s", "session_id": "%s", "type": '
-           '"prompt", "ts": "2026-11-20T09:00:00Z", "site": "claude", "prompt_chars": NaN}]}'
-           % (new_id(), new_id()))
+    raw = ('{"client": {"id": "x"}, "events": [{"id": "' + new_id() + '", "session_id": "'
+           + new_id() + '", "type": "prompt", "ts": "2026-11-20T09:00:00Z", "site": "claude", '
+           '"prompt_chars": NaN}]}')
     r = client.post(URL, data=raw, content_type="application/json")
     assert r.status_code == 400
     assert r.json["code"] == 400

@@ -3,7 +3,8 @@
 import uuid
 from datetime import datetime, timezone
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from candor import ingest
 from candor.db import connect
@@ -69,7 +70,7 @@ COLUMNS = ("site", "started_at", "ended_at", "active_ms", "prompts", "responses"
 
 def stored_sessions(db):
     rows = db.conn.execute(f"SELECT id, {', '.join(COLUMNS)} FROM sessions").fetchall()
-    return {row[0]: dict(zip(COLUMNS, row[1:])) for row in rows}
+    return {row[0]: dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
 
 
 def bucket_totals(db):
@@ -92,7 +93,7 @@ def test_any_order_and_any_repeats_give_the_same_sessions(tmp_path_factory, even
     db = connect(str(tmp_path_factory.mktemp("prop") / "candor.db"))
     try:
         accepted = 0
-        for start, end in zip([0, *cuts], [*cuts, len(shuffled)]):
+        for start, end in zip([0, *cuts], [*cuts, len(shuffled)], strict=True):
             if start < end:
                 result = ingest.store_events(db, [dict(e) for e in shuffled[start:end]])
                 accepted += result.accepted

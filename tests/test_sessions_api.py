@@ -1,6 +1,6 @@
 """Sessions: listing with filters and cursors, tagging with history, notes, forgetting."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 import pytest
 

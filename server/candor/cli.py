@@ -3,6 +3,7 @@
 import errno
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import sys
@@ -35,7 +36,8 @@ def serve(port, demo, threads):
     """Serve the journal and its dashboard on 127.0.0.1 (waitress)."""
     import waitress
 
-    from . import create_app, demo as demo_data
+    from . import create_app
+    from . import demo as demo_data
 
     port = config.port(port)
     _check_port_free(port)
@@ -54,6 +56,8 @@ def serve(port, demo, threads):
         click.echo(f"Open the dashboard: http://127.0.0.1:{port}/?token={token}")
         click.echo("Press Ctrl+C to stop.", err=True)
         sys.stdout.flush()
+        # Stop as cleanly on SIGTERM as on Ctrl+C (the demo's folder is removed).
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident="candor")
     finally:
         if demo:

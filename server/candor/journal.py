@@ -2,7 +2,8 @@
 
 import base64
 import time
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 
 from .db import write
 
@@ -39,7 +40,7 @@ def range_ms(from_day=None, to_day=None):
 
 
 def _session(row):
-    s = dict(zip(SESSION_FIELDS, row))
+    s = dict(zip(SESSION_FIELDS, row, strict=True))
     s["started_at"] = iso(s["started_at"])
     s["ended_at"] = iso(s["ended_at"])
     s["active_seconds"] = s.pop("active_ms") / 1000

@@ -63,7 +63,7 @@ def rotate_token(data_dir):
 
 
 def _current_token():
-    """The token, re-read only when its file changes (so `candor token --rotate` applies at once)."""
+    """The token, re-read when its file changes (so `candor token --rotate` applies at once)."""
     path = token_path(current_app.config["DATA_DIR"])
     try:
         stamp = path.stat().st_mtime_ns

@@ -25,7 +25,8 @@ def list_sessions(query):
             cursor=query.get("cursor"),
         )
     except journal.BadCursor:
-        abort(422, message="Bad cursor.", errors={"query": {"cursor": ["Not a cursor from this server."]}})
+        abort(422, message="Bad cursor.",
+              errors={"query": {"cursor": ["Not a cursor from this server."]}})
     return {"sessions": sessions, "next_cursor": next_cursor}
 
 

@@ -1,0 +1,82 @@
+"""The `candor` command: token, backup and stats, run as a user would."""
+
+import os
+import sqlite3
+import stat
+
+import pytest
+from click.testing import CliRunner
+
+from candor import config, demo, journal, security
+from candor.cli import main
+from candor.db import connect
+
+
+@pytest.fixture
+def run(tmp_path):
+    data_dir = tmp_path / "data"
+
+    def run(*args):
+        return CliRunner().invoke(main, list(args), env={"CANDOR_DATA_DIR": str(data_dir)},
+                                  catch_exceptions=False)
+
+    run.data_dir = data_dir
+    run.journal = lambda: connect(str(config.data_dir(str(data_dir)) / "candor.db"))
+    return run
+
+
+def test_token_prints_the_token_alone_and_rotates(run):
+    first = run("token")
+    assert first.exit_code == 0
+    token = first.output.strip()
+    assert first.output == token + "\n" and len(token) >= 43
+    assert run("token").output.strip() == token
+    rotated = run("token", "--rotate").output.strip()
+    assert rotated != token
+    assert run("token").output.strip() == rotated
+    mode = os.stat(security.token_path(run.data_dir)).st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_backup_writes_a_consistent_copy(run, tmp_path):
+    db = run.journal()
+    counts = demo.fill(db, days=5)
+    target = tmp_path / "copy.db"
+    result = run("backup", str(target))
+    assert result.exit_code == 0, result.output
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT count(*) FROM sessions").fetchone()[0] == counts["sessions"]
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    copy.close()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".copy.db")] == []
+    db.close()
+
+
+def test_backup_to_a_missing_folder_fails_cleanly(run, tmp_path):
+    result = run("backup", str(tmp_path / "nowhere" / "copy.db"))
+    assert result.exit_code != 0
+    assert "No such folder" in result.output
+
+
+def test_stats_prints_the_same_numbers_as_the_api(run):
+    db = run.journal()
+    demo.fill(db, days=10)
+    s = journal.stats(db)
+    db.close()
+    out = run("stats").output
+    assert f"{s['real_seconds'] / 60:.1f} min" in out
+    assert f"value ratio  {s['value_ratio']:>10.0%}" in out
+    assert f"coverage     {s['coverage']:>10.0%}" in out
+
+
+def test_stats_refuses_an_inverted_range(run):
+    result = run("stats", "--from", "2026-11-10", "--to", "2026-11-01")
+    assert result.exit_code == 2
+    assert "--to" in result.output
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_every_command_has_help_and_is_in_the_readme(command):
+    assert main.commands[command].help, command
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
+    assert f"candor {command}" in readme, command

@@ -1,0 +1,56 @@
+"""Numbered migrations upgrade an old journal without losing anything."""
+
+import sqlite3
+
+import sqlite_utils
+
+from candor import journal, migrations
+from candor.db import connect
+
+
+def test_a_journal_made_by_the_first_migration_upgrades_with_its_data(tmp_path):
+    path = str(tmp_path / "candor.db")
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="m002_buckets_and_forgotten")
+    assert "session_buckets" not in old.table_names()
+    # Data as the first version stored it: two events of a tagged session.
+    old.conn.executescript(
+        """
+        INSERT INTO events (id, session_id, type, ts, site, active_ms, received_at) VALUES
+          ('e1', 's1', 'activity', 1767261600000, 'claude', 40000, 0),
+          ('e2', 's1', 'activity', 1767262500000, 'claude', 20000, 0);
+        INSERT INTO events (id, session_id, type, ts, site, est_tokens, received_at) VALUES
+          ('e3', 's1', 'response', 1767261600000, 'claude', 700, 0);
+        INSERT INTO sessions (id, site, site_key, started_at, ended_at, active_ms, responses,
+                              est_tokens_out, tag)
+          VALUES ('s1', 'claude', 'k', 1767261600000, 1767262500000, 60000, 1, 700, 'real');
+        """
+    )
+    old.conn.commit()
+    old.close()
+
+    db = connect(path)  # applies what is pending
+    assert [m.name for m in migrations.journal.applied(db)] == [
+        "m001_events_sessions_tags", "m002_buckets_and_forgotten"]
+    assert db.conn.execute(
+        "SELECT bucket, tag, active_ms, est_tokens FROM session_buckets ORDER BY bucket"
+    ).fetchall() == [(1767261600, "real", 40000, 700), (1767262500, "real", 20000, 0)]
+    assert journal.stats(db)["real_seconds"] == 60
+    assert journal.get_session(db, "s1")["active_seconds"] == 60
+    db.close()
+
+
+def test_migrating_twice_changes_nothing(tmp_path):
+    path = str(tmp_path / "candor.db")
+    connect(path).close()
+    db = connect(path)
+    assert len(migrations.journal.applied(db)) == 2
+    assert migrations.journal.pending(db) == []
+    db.close()
+
+
+def test_the_journal_is_in_wal_mode_with_full_sync(tmp_path):
+    db = connect(str(tmp_path / "candor.db"))
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    db.close()

@@ -1,0 +1,151 @@
+"""The real `candor serve` process: HTTP on 127.0.0.1, durable across kill -9."""
+
+import http.client
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+import requests
+
+from conftest import batch, event, new_id, start_server
+
+
+def post(server, *events):
+    r = requests.post(f"{server.url}/api/v1/events", json=batch(*events),
+                      headers=server.headers(), timeout=10)
+    r.raise_for_status()
+    return r.json()
+
+
+def test_serve_prints_the_dashboard_link_and_answers(live_server):
+    log = (live_server.data_dir.parent / f"server-{live_server.port}.log").read_text()
+    assert f"http://127.0.0.1:{live_server.port}/?token={live_server.token}" in log
+    health = requests.get(f"{live_server.url}/api/v1/health", timeout=5).json()
+    assert health["status"] == "ok"
+    sid = new_id()
+    assert post(live_server, event(sid, "activity", active_ms=5000))["accepted"] == 1
+    s = requests.get(f"{live_server.url}/api/v1/sessions/{sid}", headers=live_server.headers(),
+                     timeout=5).json()
+    assert s["active_seconds"] == 5
+
+
+def test_the_dashboard_link_logs_in_and_drops_the_token_from_the_address(live_server):
+    browser = requests.Session()
+    r = browser.get(f"{live_server.url}/?token={live_server.token}", timeout=5)
+    assert r.status_code == 200 and r.url == f"{live_server.url}/"
+    assert "value ratio" in r.text
+    assert browser.get(f"{live_server.url}/api/v1/stats", timeout=5).status_code == 200
+
+
+def test_acknowledged_events_survive_kill_9(tmp_path):
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    sid = new_id()
+    sent = [event(sid, "activity", active_ms=1000) for _ in range(300)]
+    for start in range(0, 300, 100):
+        assert post(server, *sent[start:start + 100])["accepted"] == 100
+    server.kill()  # SIGKILL straight after the last acknowledgement
+    server = start_server(data_dir)
+    try:
+        again = post(server, *sent)
+        assert again == {"accepted": 0, "duplicates": 300, "rejected": []}
+        s = requests.get(f"{server.url}/api/v1/sessions/{sid}", headers=server.headers(),
+                         timeout=5).json()
+        assert s["active_seconds"] == 300
+    finally:
+        server.kill()
+
+
+def raw_request(server, method, path, token=True, host=None):
+    """Send a request exactly as written (no client-side path clean-up)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    conn.putheader("Host", host or f"127.0.0.1:{server.port}")
+    if token:
+        conn.putheader("Authorization", f"Bearer {server.token}")
+    conn.putheader("Content-Type", "application/json")
+    body = b'{"client": {"id": "x"}, "events": []}'
+    conn.putheader("Content-Length", str(len(body)))
+    conn.endheaders(body)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status
+
+
+def test_path_tricks_do_not_get_past_the_token_check(live_server):
+    for path in ("//api/v1/events", "/api/v1/../api/v1/events", "/api/v1/./events",
+                 "/api%2Fv1%2Fevents", "/api/v1/events%00", "/%2e%2e/api/v1/events",
+                 "/api/v1/health/../events", "///api/v1/sessions"):
+        status = raw_request(live_server, "POST", path, token=False)
+        assert status in (401, 404, 405, 308), (path, status)
+    assert raw_request(live_server, "POST", "/api/v1/events", token=False) == 401
+    assert raw_request(live_server, "POST", "/api/v1/events", host="rebind.example") == 403
+    # With the token, the real path works and says the empty batch is malformed.
+    assert raw_request(live_server, "POST", "/api/v1/events") == 422
+
+
+def test_local_days_follow_the_servers_time_zone(tmp_path):
+    # India is 5:30 ahead of UTC: 20:00 UTC is 01:30 the next local day.
+    server = start_server(tmp_path / "data", env={"TZ": "Asia/Kolkata"})
+    try:
+        sid = new_id()
+        post(server, event(sid, "activity", datetime(2026, 11, 9, 18, 0, tzinfo=timezone.utc),
+                           active_ms=60_000),
+             event(sid, "activity", datetime(2026, 11, 9, 20, 0, tzinfo=timezone.utc),
+                   active_ms=30_000))
+
+        def untagged(day):
+            return requests.get(f"{server.url}/api/v1/stats", params={"from": day, "to": day},
+                                headers=server.headers(), timeout=5).json()["untagged_seconds"]
+
+        assert untagged("2026-11-09") == 60
+        assert untagged("2026-11-10") == 30
+    finally:
+        server.kill()
+
+
+def test_backup_while_the_server_takes_events(live_server, tmp_path):
+    post(live_server, *[event(type="activity", active_ms=10) for _ in range(50)])
+    env = {**os.environ, "CANDOR_DATA_DIR": str(live_server.data_dir)}
+    target = tmp_path / "backup.db"
+    done = subprocess.run([sys.executable, "-m", "candor", "backup", str(target)], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    import sqlite3
+    copy = sqlite3.connect(target)
+    assert copy.execute("SELECT count(*) FROM events").fetchone()[0] == 50
+    copy.close()
+
+
+def test_a_taken_port_gets_a_clear_message(live_server, tmp_path):
+    env = {**os.environ, "CANDOR_DATA_DIR": str(tmp_path / "other")}
+    done = subprocess.run([sys.executable, "-m", "candor", "serve", "--port",
+                           str(live_server.port)], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1
+    assert f"Port {live_server.port} on 127.0.0.1 is in use" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_demo_serves_a_living_journal_and_cleans_up(tmp_path):
+    server = start_server(tmp_path / "unused", extra_args=["--demo"])
+    log_path = tmp_path / f"server-{server.port}.log"
+    try:
+        log = log_path.read_text()
+        demo_dir = log.split("sessions in ")[1].split(" ")[0]
+        token = open(os.path.join(demo_dir, "token")).read().strip()
+        page = requests.get(f"{server.url}/api/v1/sessions", params={"limit": 500},
+                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        sessions = page["sessions"]
+        assert len(sessions) > 30
+        assert {s["tag"] for s in sessions} >= {"real", "busywork", None}
+        assert len({s["site"] for s in sessions}) >= 5
+    finally:
+        server.kill(sig=15)
+    deadline = time.monotonic() + 10
+    while os.path.exists(demo_dir) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(demo_dir)
