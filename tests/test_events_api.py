@@ -4,8 +4,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from conftest import batch, event, new_id
+from support import batch, event, new_id
 
 URL = "/api/v1/events"
 

@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
+from support import PORT, batch, event, new_id
 
 from candor import security
-from conftest import PORT, batch, event, new_id
 
 GOOD_HOST = f"127.0.0.1:{PORT}"
 

@@ -8,8 +8,7 @@ import time
 from datetime import datetime, timezone
 
 import requests
-
-from conftest import batch, event, new_id, start_server
+from support import batch, event, new_id, start_server
 
 
 def post(server, *events):

@@ -3,9 +3,9 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+from support import batch, event, new_id
 
 from candor import journal
-from conftest import batch, event, new_id
 
 LOCAL = datetime.now().astimezone().tzinfo
 

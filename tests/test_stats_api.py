@@ -4,9 +4,9 @@ import random
 from datetime import date, datetime, timedelta
 
 import pytest
+from support import batch, event, new_id
 
 from candor import demo
-from conftest import batch, event, new_id
 
 LOCAL = datetime.now().astimezone().tzinfo
 

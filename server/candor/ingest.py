@@ -8,19 +8,22 @@ events, sent any number of times, gives the same sessions.
 
 import time
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from marshmallow import ValidationError
 
+from . import fast_batch
 from .db import write
 from .migrations import BUCKET_SECONDS
-from .schemas import BatchEnvelopeSchema, EventSchema
+from .schemas import BatchEnvelopeSchema, load_event, parse_json
 
 EVENT_COLUMNS = (
     "id", "session_id", "type", "ts", "site", "active_ms", "prompt_chars", "response_chars",
     "est_tokens", "fingerprint", "model", "url", "title", "client_id", "received_at",
 )
-_event_schema = EventSchema()
 _envelope_schema = BatchEnvelopeSchema()
+_EMPTY_ROW = dict.fromkeys(EVENT_COLUMNS)
+_as_row = itemgetter(*EVENT_COLUMNS)
 _SQLITE_MAX_PARAMS = 900  # under every SQLite build's variable limit
 
 
@@ -57,7 +60,7 @@ def check_batch(body):
                              "errors": {"_schema": ["An event must be a JSON object."]}})
             continue
         try:
-            row = _event_schema.load(raw)
+            row = load_event(raw)
         except ValidationError as error:
             sent_id = raw.get("id")
             rejected.append({
@@ -81,9 +84,19 @@ def _flatten(messages):
     return {"_schema": [str(m) for m in messages]}
 
 
-def ingest(db, body, now_ms=None):
-    """Check and store one batch as the API receives it; returns a BatchResult."""
-    good, rejected = check_batch(body)
+def ingest(db, raw, now_ms=None):
+    """Check and store one batch as the API receives it (the body's bytes); returns a BatchResult.
+
+    Raises schemas.BadJSON for a body that isn't JSON, BadBatch for a malformed batch.
+    """
+    decoded = fast_batch.decode(raw)
+    if decoded is not None:
+        client_id, good = decoded
+        for row in good:
+            row["client_id"] = client_id
+        rejected = []
+    else:
+        good, rejected = check_batch(parse_json(raw))
     result = store_events(db, good, now_ms=now_ms)
     result.rejected = rejected
     return result
@@ -115,7 +128,7 @@ def store_events(db, events, now_ms=None):
             db.conn.executemany(
                 f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                 f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-                [tuple(e.get(c) for c in EVENT_COLUMNS) for e in fresh],
+                [_as_row({**_EMPTY_ROW, **e}) for e in fresh],
             )
             _add_to_sessions(db, fresh)
             _add_to_buckets(db, fresh)

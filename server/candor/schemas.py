@@ -1,17 +1,10 @@
 """The API's shapes: one marshmallow schema per resource, for input and output alike."""
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
 
-from marshmallow import (
-    EXCLUDE,
-    Schema,
-    ValidationError,
-    fields,
-    post_load,
-    validate,
-    validates_schema,
-)
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 EVENT_TYPES = ("session_start", "prompt", "response", "activity", "copy", "session_end")
 KNOWN_SITES = (
@@ -28,10 +21,17 @@ EARLIEST_TS = datetime(2020, 1, 1, tzinfo=timezone.utc)
 MAX_AHEAD = timedelta(days=1)
 
 # Hostname per RFC 1123, lower case, optionally with a port.
-_CUSTOM_SITE = re.compile(
-    r"^custom:(?=.{1,253}(:|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?$"
+CUSTOM_SITE_PATTERN = (
+    r"custom:(?=.{1,253}(:|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?"
 )
+SITE_PATTERN = f"^(?:{'|'.join(KNOWN_SITES)}|{CUSTOM_SITE_PATTERN})$"
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+FINGERPRINT_PATTERN = r"^[0-9a-f]{16}$"
+MAX_LENGTHS = {"model": 100, "url": 2048, "title": 512, "site": 270}
+CLIENT_MAX_LENGTHS = {"id": 100, "browser": 100, "extension_version": 50}
+_SITE = re.compile(SITE_PATTERN)
+_UUID = re.compile(UUID_PATTERN)
 
 # Which optional fields each event type may carry (model, url, title: any type).
 TYPE_FIELDS = {
@@ -45,8 +45,26 @@ TYPE_FIELDS = {
 TYPED_FIELDS = set().union(*TYPE_FIELDS.values())
 
 
+class BadJSON(ValueError):
+    """A body that is not strict JSON (NaN, Infinity, bad UTF-8, too deep, malformed)."""
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(raw):
+    """Parse a request body strictly: no NaN or Infinity, bounded nesting."""
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadJSON("The JSON body is nested too deeply.") from None
+    except ValueError as error:  # includes bad UTF-8
+        raise BadJSON(f"The body is not valid JSON: {error}") from None
+
+
 def _check_site(value):
-    if value in KNOWN_SITES or _CUSTOM_SITE.match(value):
+    if _SITE.match(value):
         return
     raise ValidationError(
         f"Must be one of {', '.join(KNOWN_SITES)}, or custom:<hostname>."
@@ -57,65 +75,116 @@ def _count(**kwargs):
     return fields.Integer(strict=True, validate=validate.Range(0, MAX_COUNT), **kwargs)
 
 
+class UUIDString(fields.UUID):
+    """A UUID in its canonical text form (lower case), kept as text for storage."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not _UUID.match(value):
+            raise self.make_error("invalid_uuid")
+        return value.lower()
+
+
+def timestamp_ms(value):
+    """An ISO 8601 time with a zone, from 2020 to a day ahead, as epoch milliseconds.
+
+    Raises ValueError with a message for the user. A trailing Z is read the same
+    on every Python version (3.10's parser does not know it).
+    """
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("Not a valid datetime.")
+    if value[-1:] in ("Z", "z"):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Not a valid datetime.") from None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("Not a valid aware datetime: give a zone, e.g. Z or +01:00.")
+    if not EARLIEST_TS <= moment <= datetime.now(timezone.utc) + MAX_AHEAD:
+        raise ValueError("Must be after 2020-01-01 and not more than a day ahead.")
+    # Exact integer milliseconds: float timestamps would round differently.
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 time with a zone, loaded as epoch milliseconds (see timestamp_ms)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return timestamp_ms(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class EventSchema(Schema):
     """One thing the extension saw in an AI tool (never the text itself)."""
 
-    id = fields.UUID(required=True, metadata={"description": "Client-made; the idempotency key"})
-    session_id = fields.UUID(required=True)
+    id = UUIDString(required=True, metadata={"description": "Client-made; the idempotency key"})
+    session_id = UUIDString(required=True)
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    ts = fields.AwareDateTime(
-        required=True, format="iso", metadata={"description": "ISO 8601 with a zone"}
-    )
+    ts = Timestamp(required=True, format="iso", metadata={"description": "ISO 8601 with a zone"})
     site = fields.String(
         required=True,
-        validate=[validate.Length(max=270), _check_site],
+        validate=[validate.Length(max=MAX_LENGTHS["site"]), _check_site],
         metadata={"description": "A known site name, or custom:<hostname>"},
     )
-    active_ms = fields.Integer(strict=True, validate=validate.Range(0, MAX_ACTIVE_MS))
+    active_ms = fields.Integer(strict=True, validate=validate.Range(0, MAX_ACTIVE_MS),
+                               metadata={"description": "Required on activity events"})
     prompt_chars = _count()
     response_chars = _count()
     est_tokens = _count(metadata={"description": "Estimated: characters / 4"})
     fingerprint = fields.String(
-        validate=validate.Regexp(r"^[0-9a-f]{16}$", error="Must be 16 lower-case hex digits."),
+        validate=validate.Regexp(FINGERPRINT_PATTERN, error="Must be 16 lower-case hex digits."),
         metadata={"description": "64-bit SimHash of the prompt, to spot repeats"},
     )
-    model = fields.String(validate=validate.Length(max=100))
-    url = fields.String(validate=validate.Length(max=2048))
-    title = fields.String(validate=validate.Length(max=512))
+    model = fields.String(validate=validate.Length(max=MAX_LENGTHS["model"]))
+    url = fields.String(validate=validate.Length(max=MAX_LENGTHS["url"]))
+    title = fields.String(validate=validate.Length(max=MAX_LENGTHS["title"]))
 
-    @validates_schema(skip_on_field_errors=False)
-    def _fits_type(self, data, **kwargs):
-        kind = data.get("type")
-        if kind not in TYPE_FIELDS:
-            return
-        errors = {
-            name: [f"Not allowed on a {kind} event."]
-            for name in TYPED_FIELDS - TYPE_FIELDS[kind]
-            if name in data
-        }
-        if kind == "activity" and "active_ms" not in data:
-            errors["active_ms"] = ["Missing data for required field."]
-        ts = data.get("ts")
-        if ts is not None and not EARLIEST_TS <= ts <= datetime.now(timezone.utc) + MAX_AHEAD:
-            errors["ts"] = ["Must be after 2020-01-01 and not more than a day ahead."]
-        if errors:
-            raise ValidationError(errors)
 
-    @post_load
-    def _to_row(self, data, **kwargs):
-        data["id"] = str(data["id"])
-        data["session_id"] = str(data["session_id"])
-        # Exact integer milliseconds: float timestamps would round differently.
-        data["ts"] = (data["ts"] - _EPOCH) // timedelta(milliseconds=1)
-        return data
+class _ActivityEventSchema(EventSchema):
+    active_ms = fields.Integer(required=True, strict=True,
+                               validate=validate.Range(0, MAX_ACTIVE_MS))
+
+
+_COMMON_FIELDS = ("id", "session_id", "type", "ts", "site", "model", "url", "title")
+
+# One schema per event type, holding only the fields that type may carry: a
+# field of another type is then an unknown field, and each event is checked
+# against fewer fields (this is the hottest code in the service).
+EVENT_SCHEMAS = {
+    kind: (_ActivityEventSchema if kind == "activity" else EventSchema)(
+        only=_COMMON_FIELDS + tuple(sorted(extra))
+    )
+    for kind, extra in TYPE_FIELDS.items()
+}
+
+
+_ANY_EVENT = EventSchema()
+
+
+def load_event(raw):
+    """Check one event (a dict) and return it as a row; raises ValidationError naming fields."""
+    schema = EVENT_SCHEMAS.get(raw.get("type")) if isinstance(raw.get("type"), str) else None
+    if schema is None:
+        return _ANY_EVENT.load(raw)  # reports the bad type, and anything else wrong
+    try:
+        return schema.load(raw)
+    except ValidationError as error:
+        messages = error.messages
+        for name in TYPED_FIELDS.intersection(messages):
+            if name not in schema.fields:
+                messages[name] = [f"Not allowed on a {raw['type']} event."]
+        raise
 
 
 class ClientSchema(Schema):
     """Which browser and extension sent a batch."""
 
-    id = fields.String(required=True, validate=validate.Length(1, 100))
-    browser = fields.String(validate=validate.Length(max=100))
-    extension_version = fields.String(validate=validate.Length(max=50))
+    id = fields.String(required=True, validate=validate.Length(1, CLIENT_MAX_LENGTHS["id"]))
+    browser = fields.String(validate=validate.Length(max=CLIENT_MAX_LENGTHS["browser"]))
+    extension_version = fields.String(
+        validate=validate.Length(max=CLIENT_MAX_LENGTHS["extension_version"]))
 
 
 class BatchEnvelopeSchema(Schema):

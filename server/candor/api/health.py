@@ -1,9 +1,10 @@
 """GET /api/v1/health: is the service up, and which version."""
 
-from flask_smorest import Blueprint
+
 
 from .. import __version__
 from ..schemas import HealthSchema
+from .body import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1", description="Liveness")
 

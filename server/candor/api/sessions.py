@@ -1,10 +1,11 @@
 """Sessions: list, read, tag, annotate and forget."""
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from .. import journal
 from ..db import get_db
 from ..schemas import SessionChangeSchema, SessionPageSchema, SessionQuerySchema, SessionSchema
+from .body import Blueprint
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1", description="Sessions")
 

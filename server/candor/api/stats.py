@@ -1,10 +1,11 @@
 """GET /api/v1/stats: active time by tag, value ratio and coverage."""
 
-from flask_smorest import Blueprint
+
 
 from .. import journal
 from ..db import get_db
 from ..schemas import DateRangeSchema, StatsSchema
+from .body import Blueprint
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="The value ratio")
 

@@ -1,0 +1,92 @@
+"""Start and stop a real `candor serve` for a benchmark (127.0.0.1, its own data dir)."""
+
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `candor serve` process on a free port, with a throwaway data dir."""
+
+    def __init__(self, data_dir=None, threads=4):
+        self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="candor-bench-")
+        self.data_dir = Path(data_dir or self._tmp.name)
+        self.port = free_port()
+        env = {**os.environ, "CANDOR_DATA_DIR": str(self.data_dir)}
+        self.log = open(self.data_dir / "server.log", "a")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "candor", "serve", "--port", str(self.port),
+             "--threads", str(threads)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/api/v1/health", headers={"Host": self.host})
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError((self.data_dir / "server.log").read_text())
+            time.sleep(0.05)
+        self.token = (self.data_dir / "token").read_text().strip()
+
+    @property
+    def host(self):
+        return f"127.0.0.1:{self.port}"
+
+    def connection(self):
+        """A keep-alive connection with the headers every request needs."""
+        return Client(self)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+        if self._tmp:
+            self._tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Client:
+    """One keep-alive HTTP connection to the server."""
+
+    def __init__(self, server):
+        self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        self.headers = {"Host": server.host, "Authorization": f"Bearer {server.token}",
+                        "Content-Type": "application/json"}
+
+    def request(self, method, path, body=None):
+        """Send one request; returns (status, parsed JSON or None)."""
+        data = None if body is None else json.dumps(body).encode()
+        self.conn.request(method, path, body=data, headers=self.headers)
+        response = self.conn.getresponse()
+        raw = response.read()
+        return response.status, (json.loads(raw) if raw else None)
+
+    def close(self):
+        self.conn.close()

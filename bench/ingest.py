@@ -1,0 +1,104 @@
+"""How fast the real server takes in events, beside raw SQLite on the same machine.
+
+Starts `candor serve` on 127.0.0.1 and, on one keep-alive connection, measures
+single-event POSTs per second and events per second in 500-event batches; then
+inserts the same rows straight into SQLite in one transaction as the baseline.
+
+    .venv/bin/python bench/ingest.py [--single 5000] [--batched 50000]
+
+Targets (2 cores): >= 1,200 single-event requests/s, >= 40,000 batched events/s.
+"""
+
+import argparse
+import random
+import sqlite3
+import tempfile
+import time
+from datetime import datetime, timedelta
+
+from _server import Server
+
+from candor import demo, ingest
+from candor.schemas import load_event
+
+BATCH = 500
+
+
+def demo_events(count, seed):
+    """`count` realistic events (as the extension sends them), from the demo generator."""
+    rng = random.Random(seed)
+    events = []
+    first_day = (datetime.now() - timedelta(days=400)).date()
+    for _, _, session in demo.generate(rng, first_day, days=400):
+        events.extend(demo.as_json(e) for e in session)
+        if len(events) >= count:
+            return events[:count]
+    raise RuntimeError("the demo generator made too few events")
+
+
+def envelope(events):
+    return {"client": {"id": "bench", "browser": "bench", "extension_version": "0"},
+            "events": events}
+
+
+def bench_single(server, events):
+    client = server.connection()
+    start = time.perf_counter()
+    for event in events:
+        status, body = client.request("POST", "/api/v1/events", envelope([event]))
+        assert status == 200 and body["accepted"] == 1, body
+    elapsed = time.perf_counter() - start
+    client.close()
+    return len(events) / elapsed
+
+
+def bench_batched(server, events):
+    client = server.connection()
+    start = time.perf_counter()
+    for i in range(0, len(events), BATCH):
+        status, body = client.request("POST", "/api/v1/events", envelope(events[i:i + BATCH]))
+        assert status == 200 and body["accepted"] == len(events[i:i + BATCH]), body
+    elapsed = time.perf_counter() - start
+    client.close()
+    return len(events) / elapsed
+
+
+def bench_raw_sqlite(events):
+    """The same rows inserted directly, in one transaction: the floor nothing beats."""
+    now_ms = int(time.time() * 1000)
+    rows = [tuple({**load_event(e), "received_at": now_ms}.get(c) for c in ingest.EVENT_COLUMNS)
+            for e in events]
+    with tempfile.TemporaryDirectory() as tmp:
+        from candor.db import connect
+        db = connect(f"{tmp}/raw.db")
+        start = time.perf_counter()
+        with db.conn:
+            db.conn.executemany(
+                f"INSERT INTO events ({', '.join(ingest.EVENT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(ingest.EVENT_COLUMNS))})", rows)
+        elapsed = time.perf_counter() - start
+        db.close()
+    return len(rows) / elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--single", type=int, default=5000, help="single-event requests")
+    parser.add_argument("--batched", type=int, default=50_000, help="events sent in batches")
+    args = parser.parse_args()
+    print(f"sqlite {sqlite3.sqlite_version}; {args.single + args.batched:,} demo events",
+          flush=True)
+    events = demo_events(args.single + args.batched, seed=3)
+    single, batched = events[:args.single], events[args.single:]
+    with Server() as server:
+        single_rate = bench_single(server, single)
+        batched_rate = bench_batched(server, batched)
+    raw_rate = bench_raw_sqlite(batched)
+    print(f"{'single-event POSTs':<34} {single_rate:>10,.0f} requests/s   (target >= 1,200)")
+    print(f"{'batched POSTs (500 per batch)':<34} {batched_rate:>10,.0f} events/s     "
+          "(target >= 40,000)")
+    print(f"{'raw SQLite, one transaction':<34} {raw_rate:>10,.0f} events/s     (baseline)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""A fast check of a whole batch, for the usual case where every event is good.
+
+Checking events one by one with marshmallow costs about 20 µs each, which alone
+would cap ingestion near 40,000 events/s. msgspec decodes and checks the whole
+body in C in about 1 µs an event. These structs mirror schemas.EventSchema and
+are built from the same constants; they only ever *accept*: when anything in a
+batch is off, `decode` returns None and the batch takes the marshmallow path,
+which is the authority and names every bad field. tests/test_fast_batch.py
+checks that whatever this accepts, marshmallow accepts as the same rows.
+"""
+
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from .schemas import (
+    CLIENT_MAX_LENGTHS,
+    FINGERPRINT_PATTERN,
+    MAX_ACTIVE_MS,
+    MAX_BATCH,
+    MAX_COUNT,
+    MAX_LENGTHS,
+    SITE_PATTERN,
+    UUID_PATTERN,
+    timestamp_ms,
+)
+
+Uuid = Annotated[str, Meta(pattern=UUID_PATTERN)]
+Site = Annotated[str, Meta(pattern=SITE_PATTERN, max_length=MAX_LENGTHS["site"])]
+Count = Annotated[int, Meta(ge=0, le=MAX_COUNT)]
+Fingerprint = Annotated[str, Meta(pattern=FINGERPRINT_PATTERN)]
+
+
+def _text(name):
+    return Annotated[str, Meta(max_length=MAX_LENGTHS[name])] | UnsetType
+
+
+class _Event(Struct, forbid_unknown_fields=True, tag_field="type"):
+    id: Uuid
+    session_id: Uuid
+    ts: str
+    site: Site
+    model: _text("model") = UNSET
+    url: _text("url") = UNSET
+    title: _text("title") = UNSET
+
+
+class SessionStart(_Event, tag="session_start"):
+    pass
+
+
+class Prompt(_Event, tag="prompt"):
+    prompt_chars: Count | UnsetType = UNSET
+    est_tokens: Count | UnsetType = UNSET
+    fingerprint: Fingerprint | UnsetType = UNSET
+
+
+class Response(_Event, tag="response"):
+    response_chars: Count | UnsetType = UNSET
+    est_tokens: Count | UnsetType = UNSET
+
+
+class Activity(_Event, tag="activity", kw_only=True):
+    active_ms: Annotated[int, Meta(ge=0, le=MAX_ACTIVE_MS)]  # required
+
+
+class Copy(_Event, tag="copy"):
+    response_chars: Count | UnsetType = UNSET
+
+
+class SessionEnd(_Event, tag="session_end"):
+    pass
+
+
+class Client(Struct, forbid_unknown_fields=True):
+    id: Annotated[str, Meta(min_length=1, max_length=CLIENT_MAX_LENGTHS["id"])]
+    browser: Annotated[str, Meta(max_length=CLIENT_MAX_LENGTHS["browser"])] | UnsetType = UNSET
+    extension_version: (
+        Annotated[str, Meta(max_length=CLIENT_MAX_LENGTHS["extension_version"])] | UnsetType
+    ) = UNSET
+
+
+Event = SessionStart | Prompt | Response | Activity | Copy | SessionEnd
+
+
+class Batch(Struct, forbid_unknown_fields=True):
+    client: Client
+    events: Annotated[list[Event], Meta(min_length=1, max_length=MAX_BATCH)]
+
+
+_decoder = msgspec.json.Decoder(Batch)
+
+
+def decode(body):
+    """The batch's client id and event rows, or None if anything needs a closer look."""
+    try:
+        batch = _decoder.decode(body)
+    except (msgspec.MsgspecError, ValueError, RecursionError):  # the slow path says what
+        return None
+    rows = []
+    for event in batch.events:
+        row = msgspec.to_builtins(event)  # UNSET fields are left out
+        try:
+            row["ts"] = timestamp_ms(row["ts"])
+        except ValueError:
+            return None
+        row["id"] = row["id"].lower()
+        row["session_id"] = row["session_id"].lower()
+        rows.append(row)
+    return batch.client.id, rows
