@@ -81,8 +81,8 @@ class Client:
                         "Content-Type": "application/json"}
 
     def request(self, method, path, body=None):
-        """Send one request; returns (status, parsed JSON or None)."""
-        data = None if body is None else json.dumps(body).encode()
+        """Send one request (body: bytes or JSON-able); returns (status, parsed JSON or None)."""
+        data = body if body is None or isinstance(body, bytes) else json.dumps(body).encode()
         self.conn.request(method, path, body=data, headers=self.headers)
         response = self.conn.getresponse()
         raw = response.read()

@@ -92,6 +92,8 @@ def test_only_unsure_time_has_coverage_but_no_ratio(client):
     ({"from": "2026-11-05", "to": "2026-11-04"}, "to"),
     ({"from": "2026-13-01"}, "from"),
     ({"to": "tomorrow"}, "to"),
+    ({"to": "9999-12-31"}, "to"),
+    ({"from": "0001-01-01"}, "from"),
 ])
 def test_bad_dates_are_named(client, query, field):
     r = client.get("/api/v1/stats", query_string=query)

@@ -2,7 +2,7 @@
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
@@ -250,10 +250,9 @@ class SessionChangeSchema(Schema):
         validate=[validate.Length(max=2048), validate.URL(schemes={"http", "https"})],
     )
 
-    @validates_schema
-    def _not_empty(self, data, **kwargs):
-        if not data:
-            raise ValidationError("Give at least one of tag, note, outcome_url.", "_schema")
+
+_SANE_DATES = validate.Range(date(2000, 1, 1), date(2999, 12, 31),
+                             error="Must be a date from 2000-01-01 to 2999-12-31.")
 
 
 class DateRangeSchema(Schema):
@@ -262,8 +261,9 @@ class DateRangeSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.Date(data_key="from", metadata={"description": "YYYY-MM-DD, inclusive"})
-    to = fields.Date(metadata={"description": "YYYY-MM-DD, inclusive"})
+    from_ = fields.Date(data_key="from", validate=_SANE_DATES,
+                        metadata={"description": "YYYY-MM-DD, inclusive"})
+    to = fields.Date(validate=_SANE_DATES, metadata={"description": "YYYY-MM-DD, inclusive"})
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -63,16 +63,14 @@ def rotate_token(data_dir):
 
 def _current_token():
     """The token, re-read when its file changes (so `candor token --rotate` applies at once)."""
-    path = token_path(current_app.config["DATA_DIR"])
+    cached = current_app.extensions["candor_token"]
     try:
-        stamp = path.stat().st_mtime_ns
+        stamp = os.stat(cached["path"]).st_mtime_ns
     except FileNotFoundError:
         stamp = None
-    cached = current_app.extensions.setdefault("candor_token", {})
-    if stamp is None or cached.get("stamp") != stamp:
-        token = read_token(current_app.config["DATA_DIR"])
-        cached.update(stamp=token_path(current_app.config["DATA_DIR"]).stat().st_mtime_ns,
-                      token=token)
+    if stamp is None or cached["stamp"] != stamp:
+        cached["token"] = read_token(current_app.config["DATA_DIR"])
+        cached["stamp"] = os.stat(cached["path"]).st_mtime_ns
     return cached["token"]
 
 
@@ -141,20 +139,25 @@ def _check_request():
         abort(415, message="Send the body as JSON (Content-Type: application/json).")
 
 
+HARDENING_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
 def _harden(response):
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault(
-        "Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
-    )
+    response.headers.update(HARDENING_HEADERS)
     return response
 
 
 def init_app(app):
     """Install the checks on every request, and CORS for extension origins on /api/v1."""
     app.extensions["candor_hosts"] = allowed_hosts(app.config["PORT"])
+    app.extensions["candor_token"] = {
+        "path": str(token_path(app.config["DATA_DIR"])), "stamp": None, "token": None}
     with app.app_context():
         _current_token()  # create the token at start, not on the first request
     app.before_request(_check_request)

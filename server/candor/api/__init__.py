@@ -3,9 +3,27 @@
 import sqlite3
 
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    MethodNotAllowed,
+    ServiceUnavailable,
+)
 
 from . import events, health, sessions, stats
+
+
+class JournalApi(Api):
+    """flask-smorest's Api, with a message in every error (the one error shape)."""
+
+    def handle_http_exception(self, error):
+        payload, code, headers = super().handle_http_exception(error)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers = {**headers, "Allow": ", ".join(error.valid_methods)}
+        if "message" not in payload:
+            payload["message"] = ("Some fields are not valid: see errors." if "errors" in payload
+                                  else error.description)
+        return payload, code, headers
 
 
 def init_app(app):
@@ -19,7 +37,7 @@ def init_app(app):
         }},
         "security": [{"token": []}],
     })
-    api = Api(app)
+    api = JournalApi(app)
     for module in (health, events, sessions, stats):
         api.register_blueprint(module.blp)
 
