@@ -1,7 +1,6 @@
 """One JSON error shape for every error, and an OpenAPI document that matches the API."""
 
 import pytest
-
 from support import batch, event, new_id
 
 ERROR_KEYS = {"code", "status", "message"}

@@ -1,7 +1,6 @@
 """The fast batch check never accepts what the marshmallow schema would refuse."""
 
 import json
-import string
 import uuid
 
 from hypothesis import HealthCheck, example, given, settings
