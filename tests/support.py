@@ -87,3 +87,41 @@ def start_server(data_dir, port=None, extra_args=(), env=None):
     token_file = Path(data_dir) / security.TOKEN_FILE
     token = token_file.read_text().strip() if token_file.exists() else None
     return LiveServer(url, port, token, Path(data_dir), process)
+
+
+def expected_sessions(events):
+    """Session totals computed straight from the distinct events, independently of ingest."""
+    unique = {e["id"]: e for e in events}.values()
+    out = {}
+    for sid in {e["session_id"] for e in unique}:
+        mine = sorted((e for e in unique if e["session_id"] == sid),
+                      key=lambda e: (e["ts"], e["id"]))
+
+        def latest(name, mine=mine):
+            values = [e[name] for e in mine if e.get(name) is not None]
+            return values[-1] if values else None
+
+        def total(kind, name, mine=mine):
+            return sum(e.get(name, 0) for e in mine if e["type"] == kind)
+
+        out[sid] = {
+            "site": mine[0]["site"], "started_at": mine[0]["ts"], "ended_at": mine[-1]["ts"],
+            "active_ms": total("activity", "active_ms"),
+            "prompts": sum(e["type"] == "prompt" for e in mine),
+            "responses": sum(e["type"] == "response" for e in mine),
+            "copies": sum(e["type"] == "copy" for e in mine),
+            "est_tokens_in": total("prompt", "est_tokens"),
+            "est_tokens_out": total("response", "est_tokens"),
+            "model": latest("model"), "url": latest("url"), "title": latest("title"),
+        }
+    return out
+
+
+SESSION_COLUMNS = ("site", "started_at", "ended_at", "active_ms", "prompts", "responses",
+                   "copies", "est_tokens_in", "est_tokens_out", "model", "url", "title")
+
+
+def stored_sessions(conn):
+    """Session totals as stored, keyed by id (for comparing with expected_sessions)."""
+    rows = conn.execute(f"SELECT id, {', '.join(SESSION_COLUMNS)} FROM sessions").fetchall()
+    return {row[0]: dict(zip(SESSION_COLUMNS, row[1:], strict=True)) for row in rows}

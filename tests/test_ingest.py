@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import expected_sessions, stored_sessions
 
 from candor import ingest
 from candor.db import connect
@@ -36,43 +37,6 @@ def an_event(draw):
     return e
 
 
-def expected_sessions(events):
-    """Session totals computed straight from the distinct events, independently of ingest."""
-    unique = {e["id"]: e for e in events}.values()
-    out = {}
-    for sid in {e["session_id"] for e in unique}:
-        mine = sorted((e for e in unique if e["session_id"] == sid),
-                      key=lambda e: (e["ts"], e["id"]))
-
-        def latest(name, mine=mine):
-            values = [e[name] for e in mine if e.get(name) is not None]
-            return values[-1] if values else None
-
-        def total(kind, name, mine=mine):
-            return sum(e.get(name, 0) for e in mine if e["type"] == kind)
-
-        out[sid] = {
-            "site": mine[0]["site"], "started_at": mine[0]["ts"], "ended_at": mine[-1]["ts"],
-            "active_ms": total("activity", "active_ms"),
-            "prompts": sum(e["type"] == "prompt" for e in mine),
-            "responses": sum(e["type"] == "response" for e in mine),
-            "copies": sum(e["type"] == "copy" for e in mine),
-            "est_tokens_in": total("prompt", "est_tokens"),
-            "est_tokens_out": total("response", "est_tokens"),
-            "model": latest("model"), "url": latest("url"), "title": latest("title"),
-        }
-    return out
-
-
-COLUMNS = ("site", "started_at", "ended_at", "active_ms", "prompts", "responses", "copies",
-           "est_tokens_in", "est_tokens_out", "model", "url", "title")
-
-
-def stored_sessions(db):
-    rows = db.conn.execute(f"SELECT id, {', '.join(COLUMNS)} FROM sessions").fetchall()
-    return {row[0]: dict(zip(COLUMNS, row[1:], strict=True)) for row in rows}
-
-
 def bucket_totals(db):
     return db.conn.execute(
         "SELECT session_id, SUM(active_ms), SUM(est_tokens) FROM session_buckets "
@@ -98,7 +62,7 @@ def test_any_order_and_any_repeats_give_the_same_sessions(tmp_path_factory, even
                 result = ingest.store_events(db, [dict(e) for e in shuffled[start:end]])
                 accepted += result.accepted
         assert accepted == len(events)
-        assert stored_sessions(db) == expected_sessions(events)
+        assert stored_sessions(db.conn) == expected_sessions(events)
         # The time buckets add up to the same totals as the sessions.
         expected = expected_sessions(events)
         assert bucket_totals(db) == [

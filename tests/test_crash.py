@@ -1,0 +1,75 @@
+"""Killed at any moment, the server loses no acknowledged event and counts none twice."""
+
+import random
+import sqlite3
+import threading
+import time
+from datetime import date, timedelta
+
+import requests
+
+from candor import demo
+from support import batch, expected_sessions, start_server, stored_sessions
+
+
+def demo_rows(seed, days):
+    rng = random.Random(seed)
+    rows = []
+    for _, _, events in demo.generate(rng, date.today() - timedelta(days=days + 1), days):
+        rows.extend(events)
+    rng.shuffle(rows)  # arrival order is not event order
+    return rows
+
+
+def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
+    rng = random.Random(11)
+    rows = demo_rows(seed=5, days=40)
+    batches, start = [], 0
+    while start < len(rows):
+        size = rng.randint(1, 40)
+        batches.append(rows[start:start + size])
+        start += size
+    acknowledged = set()
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    kills = interrupted = 0
+
+    def send_all(server, stop):
+        """Send every batch not yet acknowledged, as the extension's queue would."""
+        for chunk in batches:
+            if stop.is_set():
+                return
+            if all(row["id"] in acknowledged for row in chunk):
+                continue
+            try:
+                r = requests.post(f"{server.url}/api/v1/events",
+                                  json=batch(*[demo.as_json(row) for row in chunk]),
+                                  headers=server.headers(), timeout=10)
+            except requests.ConnectionError:
+                return  # the server died mid-request: this batch is not acknowledged
+            assert r.status_code == 200, r.text
+            assert r.json()["rejected"] == []
+            acknowledged.update(row["id"] for row in chunk)
+
+    while kills < 6:
+        stop = threading.Event()
+        sender = threading.Thread(target=send_all, args=(server, stop))
+        sender.start()
+        time.sleep(rng.uniform(0.02, 0.15))
+        server.kill()  # SIGKILL, wherever the server is
+        kills += 1
+        interrupted += len(acknowledged) < len(rows)
+        stop.set()
+        sender.join(timeout=30)
+        server = start_server(data_dir)
+    # The last run goes to the end.
+    send_all(server, threading.Event())
+    server.kill()
+
+    assert interrupted >= 4, "the kills should land while batches are still flowing"
+    assert len(acknowledged) == len(rows)
+    db = sqlite3.connect(data_dir / "candor.db")
+    assert db.execute("SELECT count(*), count(DISTINCT id) FROM events").fetchone() == (
+        len(rows), len(rows))
+    assert stored_sessions(db) == expected_sessions(rows)
+    db.close()
