@@ -6,9 +6,9 @@ import threading
 from datetime import date, timedelta
 
 import requests
+from support import batch, expected_sessions, stored_sessions
 
 from candor import demo
-from support import batch, expected_sessions, stored_sessions
 
 
 def test_overlapping_senders_a_tagger_and_a_reader(live_server):

@@ -7,9 +7,9 @@ import time
 from datetime import date, timedelta
 
 import requests
+from support import batch, expected_sessions, start_server, stored_sessions
 
 from candor import demo
-from support import batch, expected_sessions, start_server, stored_sessions
 
 
 def demo_rows(seed, days):

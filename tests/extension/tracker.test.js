@@ -206,3 +206,23 @@ test("two tabs keep separate sessions", async () => {
   assert.deepEqual(starts.map((e) => e.site), ["chatgpt", "claude"]);
   assert.notEqual(starts[0].session_id, starts[1].session_id);
 });
+
+test("when a session ends, the popup shows it as the last session with its final active time", async () => {
+  const { send, tracker, storage, at } = setup();
+  await send(0, { kind: "focus" });
+  await send(2_000, { kind: "prompt", prompt_chars: 3 });
+  at(9_000);
+  await tracker.tabClosed(7);
+  const last = await storage.get(KEYS.lastSession);
+  assert.equal(last.ended, true);
+  assert.equal(last.activeMs, 9_000);
+  assert.equal(last.prompts, 1);
+});
+
+test("a tag the popup set on the current session is kept as the session goes on", async () => {
+  const { send, storage } = setup();
+  await send(0, { kind: "prompt", prompt_chars: 3 });
+  await storage.update(KEYS.lastSession, (last) => ({ ...last, tag: "real" }));
+  await send(1_000, { kind: "response", response_chars: 30 });
+  assert.equal((await storage.get(KEYS.lastSession)).tag, "real");
+});
