@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -50,6 +51,10 @@ class Server:
     def host(self):
         return f"127.0.0.1:{self.port}"
 
+    def address(self):
+        """What a client in another process needs: port, host and token."""
+        return Address(self.port, self.host, self.token)
+
     def connection(self):
         """A keep-alive connection with the headers every request needs."""
         return Client(self)
@@ -70,6 +75,15 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+@dataclass
+class Address:
+    """Where the server is and how to get in (picklable, for client processes)."""
+
+    port: int
+    host: str
+    token: str
 
 
 class Client:

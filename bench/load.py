@@ -1,0 +1,116 @@
+"""Many clients at once against the real server: throughput, latency, errors, and no loss.
+
+    .venv/bin/python bench/load.py [--clients 20] [--seconds 60]
+
+Each client holds one keep-alive connection and loops: mostly small event batches
+(as extensions send them), sometimes a stats or sessions read or a tag. At the
+end, every acknowledged event must be in the journal exactly once.
+Targets: 0 errors, p99 <= 50 ms.
+"""
+
+import argparse
+import json
+import multiprocessing
+import random
+import sqlite3
+import statistics
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from _server import Client, Server
+
+PROCESSES = 4  # clients are spread over processes so the client's GIL isn't measured
+
+
+def client_loop(server, seed, deadline, results):
+    rng = random.Random(seed)
+    conn = Client(server)
+    latencies, errors, acked, sessions = [], 0, [], []
+    while time.monotonic() < deadline:
+        roll = rng.random()
+        if roll < 0.8 or not sessions:
+            sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            sessions.append(sid)
+            now = datetime.now(timezone.utc)
+            events = [{"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                       "session_id": sid, "type": "activity", "site": "claude",
+                       "ts": (now - timedelta(seconds=n)).isoformat(),
+                       "active_ms": 15_000} for n in range(rng.randint(1, 20))]
+            method, path = "POST", "/api/v1/events"
+            body = json.dumps({"client": {"id": f"load-{seed}"}, "events": events}).encode()
+        elif roll < 0.9:
+            method, path, body = "GET", "/api/v1/stats", None
+        elif roll < 0.95:
+            method, path, body = "GET", "/api/v1/sessions?limit=50", None
+        else:
+            method, path = "PATCH", f"/api/v1/sessions/{rng.choice(sessions)}"
+            body = json.dumps({"tag": rng.choice(["real", "busywork", "unsure"])}).encode()
+        start = time.perf_counter()
+        try:
+            status, _ = conn.request(method, path, body)
+        except OSError:
+            status = 0
+            conn.close()
+            conn = Client(server)
+        latencies.append(time.perf_counter() - start)
+        if status != 200:
+            errors += 1
+        elif method == "POST":
+            acked.extend(e["id"] for e in events)
+    conn.close()
+    results.append((latencies, errors, acked))
+
+
+def client_process(server, seeds, deadline, queue):
+    """Run some of the clients as threads of one process; put their results on `queue`."""
+    results = []
+    threads = [threading.Thread(target=client_loop, args=(server, seed, deadline, results))
+               for seed in seeds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    queue.put(results)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    args = parser.parse_args()
+    results = []
+    with Server(threads=8) as server:
+        address = server.address()
+        started = time.monotonic()
+        deadline = started + args.seconds
+        queue = multiprocessing.Queue()
+        procs = [multiprocessing.Process(target=client_process, args=(
+            address, range(n, args.clients, PROCESSES), deadline, queue))
+            for n in range(PROCESSES)]
+        for p in procs:
+            p.start()
+        for _ in procs:
+            results.extend(queue.get())
+        for p in procs:
+            p.join()
+        elapsed = time.monotonic() - started
+        db = sqlite3.connect(server.data_dir / "candor.db")
+        stored = {row[0] for row in db.execute("SELECT id FROM events")}
+        db.close()
+    latencies = sorted(x for r in results for x in r[0])
+    errors = sum(r[1] for r in results)
+    acked = [i for r in results for i in r[2]]
+    missing = len(set(acked) - stored)
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    print(f"{args.clients} clients for {elapsed:.0f} s: {len(latencies) / elapsed:,.0f} requests/s")
+    print(f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms   (target p99 <= 50 ms)")
+    print(f"errors {errors}   (target 0)")
+    print(f"acknowledged events {len(acked):,}, missing from the journal {missing}, "
+          f"stored twice {len(acked) - len(set(acked))}")
+
+
+if __name__ == "__main__":
+    main()
