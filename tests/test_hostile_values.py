@@ -5,7 +5,6 @@ import uuid
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from support import batch
 
 FIELDS = ["id", "session_id", "type", "ts", "site", "active_ms", "prompt_chars",

@@ -54,11 +54,16 @@ def _reject_constant(name):
 
 
 def parse_json(raw):
-    """Parse a request body strictly: no NaN or Infinity, bounded nesting."""
+    """Parse a request body strictly: no NaN or Infinity, no lone surrogates, bounded nesting."""
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        body = json.loads(raw, parse_constant=_reject_constant)
+        # "\ud800" is valid JSON but not text: no database can store it.
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        return body
     except RecursionError:
         raise BadJSON("The JSON body is nested too deeply.") from None
+    except UnicodeEncodeError:
+        raise BadJSON("The body holds a lone surrogate (\\ud800-\\udfff), not text.") from None
     except ValueError as error:  # includes bad UTF-8
         raise BadJSON(f"The body is not valid JSON: {error}") from None
 
