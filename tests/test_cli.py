@@ -7,7 +7,7 @@ import stat
 import pytest
 from click.testing import CliRunner
 
-from candor import config, demo, journal, security
+from candor import config, demo, report, security
 from candor.cli import main
 from candor.db import connect
 
@@ -61,12 +61,25 @@ def test_backup_to_a_missing_folder_fails_cleanly(run, tmp_path):
 def test_stats_prints_the_same_numbers_as_the_api(run):
     db = run.journal()
     demo.fill(db, days=10)
-    s = journal.stats(db)
+    s = report.stats(db)
     db.close()
-    out = run("stats").output
-    assert f"{s['real_seconds'] / 60:.1f} min" in out
-    assert f"value ratio  {s['value_ratio']:>10.0%}" in out
-    assert f"coverage     {s['coverage']:>10.0%}" in out
+    out = run("stats").output.splitlines()
+    assert out[-1].split() == ["total", f"{s['real_seconds'] / 60:.0f}m",
+                               f"{s['busywork_seconds'] / 60:.0f}m",
+                               f"{s['unsure_seconds'] / 60:.0f}m",
+                               f"{s['untagged_seconds'] / 60:.0f}m",
+                               f"{s['value_ratio']:.0%}", f"{s['coverage']:.0%}"]
+
+
+def test_stats_by_week_prints_a_row_per_week(run):
+    db = run.journal()
+    demo.fill(db, days=15)
+    weeks = report.stats(db, group="week")["groups"]
+    db.close()
+    out = run("stats", "--group", "week").output.splitlines()
+    assert [line.split()[0] for line in out[1:]] == [w["key"] for w in weeks] + ["total"]
+    assert out[1].split()[-2] == ("-" if weeks[0]["value_ratio"] is None
+                                  else f"{weeks[0]['value_ratio']:.0%}")
 
 
 def test_stats_refuses_an_inverted_range(run):

@@ -4,7 +4,7 @@ import sqlite3
 
 import sqlite_utils
 
-from candor import journal, migrations
+from candor import journal, migrations, report
 from candor.db import connect
 
 
@@ -35,7 +35,7 @@ def test_a_journal_made_by_the_first_migration_upgrades_with_its_data(tmp_path):
     assert db.conn.execute(
         "SELECT bucket, tag, active_ms, est_tokens FROM session_buckets ORDER BY bucket"
     ).fetchall() == [(1767261600, "real", 40000, 700), (1767262500, "real", 20000, 0)]
-    assert journal.stats(db)["real_seconds"] == 60
+    assert report.stats(db)["real_seconds"] == 60
     assert journal.get_session(db, "s1")["active_seconds"] == 60
     db.close()
 

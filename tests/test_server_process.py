@@ -148,3 +148,26 @@ def test_demo_serves_a_living_journal_and_cleans_up(tmp_path):
     while os.path.exists(demo_dir) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not os.path.exists(demo_dir)
+
+
+def test_days_and_hours_follow_daylight_saving_changes(tmp_path):
+    # New York leaves summer time at 06:00 UTC on 2026-11-01: 01:00-02:00 local happens twice.
+    server = start_server(tmp_path / "data", env={"TZ": "America/New_York"})
+    try:
+        sid = new_id()
+        post(server, *[event(sid, "activity", datetime(2026, 11, 1, h, m, tzinfo=timezone.utc),
+                             active_ms=ms)
+                       for h, m, ms in ((3, 30, 1000), (5, 30, 2000), (6, 30, 4000),
+                                        (13, 0, 8000))])
+
+        def groups(group):
+            r = requests.get(f"{server.url}/api/v1/stats", headers=server.headers(), timeout=5,
+                             params={"from": "2026-10-31", "to": "2026-11-01", "group": group})
+            return {g["key"]: g["untagged_seconds"] for g in r.json()["groups"]
+                    if g["untagged_seconds"]}
+
+        assert groups("day") == {"2026-10-31": 1, "2026-11-01": 14}
+        assert groups("hour") == {"23": 1, "1": 6, "8": 8}
+        assert groups("week") == {"2026-W44": 15}
+    finally:
+        server.kill()

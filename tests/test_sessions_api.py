@@ -154,3 +154,25 @@ def test_inclusive_local_dates_become_local_midnights():
     assert datetime.fromtimestamp(start / 1000) == datetime(2026, 11, 7)
     assert datetime.fromtimestamp(end / 1000) == datetime(2026, 11, 9)
     assert journal.range_ms() == (None, None)
+
+
+def test_bulk_tagging_tags_the_known_sessions_and_keeps_history(client, db):
+    made = [make_session(client, local(2026, 11, 8, 9 + i)) for i in range(3)]
+    stranger = new_id()
+    r = client.post("/api/v1/sessions/tag", json={"ids": made + [stranger], "tag": "busywork"})
+    assert r.status_code == 200 and r.json == {"tagged": 3}
+    assert ids(client.get("/api/v1/sessions", query_string={"tag": "busywork"})) == made[::-1]
+    assert all(journal.tag_history(db, sid)[-1]["new"] == "busywork" for sid in made)
+    assert client.get("/api/v1/stats").json["busywork_seconds"] == 180
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"ids": [], "tag": "real"}, "ids"),
+    ({"ids": ["nope"], "tag": "real"}, "ids"),
+    ({"ids": [new_id()], "tag": "great"}, "tag"),
+    ({"ids": [new_id()]}, "tag"),
+])
+def test_bad_bulk_tags_are_named(client, body, field):
+    r = client.post("/api/v1/sessions/tag", json=body)
+    assert r.status_code == 422
+    assert field in r.json["errors"]["json"]

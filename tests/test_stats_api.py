@@ -11,22 +11,57 @@ from candor import demo
 LOCAL = datetime.now().astimezone().tzinfo
 
 
-def expected(sessions, tags, first, last):
-    """Seconds by tag from the raw activity events whose local date is in [first, last]."""
-    seconds = {"real": 0, "busywork": 0, "unsure": 0, None: 0}
+def expected(sessions, tags, first, last, group=None):
+    """The report computed straight from the raw events whose local date is in [first, last]."""
+    cells = {}  # (group key, tag) -> [active_ms, tokens, set of sessions]
     for sid, events in sessions.items():
+        site = min(events, key=lambda e: (e["ts"], e["id"]))["site"]
         for e in events:
-            day = datetime.fromtimestamp(e["ts"] / 1000).date()
-            if e["type"] == "activity" and first <= day <= last:
-                seconds[tags.get(sid)] += e["active_ms"] / 1000
-    real, busy, unsure, untagged = (seconds[k] for k in ("real", "busywork", "unsure", None))
-    tagged = real + busy + unsure
-    return {
-        "real_seconds": real, "busywork_seconds": busy, "unsure_seconds": unsure,
-        "untagged_seconds": untagged,
-        "value_ratio": real / (real + busy) if real + busy else None,
-        "coverage": tagged / (tagged + untagged) if tagged + untagged else None,
-    }
+            moment = datetime.fromtimestamp(e["ts"] / 1000)
+            active = e.get("active_ms", 0) if e["type"] == "activity" else 0
+            tokens = e.get("est_tokens", 0) if e["type"] in ("prompt", "response") else 0
+            if not first <= moment.date() <= last or not (active or tokens):
+                continue
+            key = {None: None, "day": moment.date().isoformat(),
+                   "week": "{}-W{:02d}".format(*moment.date().isocalendar()[:2]),
+                   "hour": str(moment.hour), "site": site}[group]
+            cell = cells.setdefault((key, tags.get(sid)), [0, 0, set()])
+            cell[0] += active
+            cell[1] += tokens
+            cell[2].add(sid)
+    out = {}
+    for key in {k for k, _ in cells}:
+        def total(tag, i, key=key):
+            cell = cells.get((key, tag), [0, 0, set()])
+            return len(cell[2]) if i == 2 else cell[i]
+        real, busy, unsure, untagged = (total(t, 0) / 1000 for t in TAGS)
+        tok_real, tok_busy = total("real", 1), total("busywork", 1)
+        n_real, n_busy = total("real", 2), total("busywork", 2)
+        out[key] = {
+            "real_seconds": real, "busywork_seconds": busy, "unsure_seconds": unsure,
+            "untagged_seconds": untagged,
+            "value_ratio": real / (real + busy) if real + busy else None,
+            "coverage": (real + busy + unsure) / (real + busy + unsure + untagged)
+            if real + busy + unsure + untagged else None,
+            "value_ratio_by_tokens": tok_real / (tok_real + tok_busy) if tok_real + tok_busy
+            else None,
+            "value_ratio_by_sessions": n_real / (n_real + n_busy) if n_real + n_busy else None,
+            "sessions": sum(total(t, 2) for t in TAGS),
+            "est_tokens": sum(total(t, 1) for t in TAGS),
+        }
+    return out
+
+
+TAGS = ("real", "busywork", "unsure", None)
+EMPTY = {"real_seconds": 0, "busywork_seconds": 0, "unsure_seconds": 0, "untagged_seconds": 0,
+         "value_ratio": None, "coverage": None, "value_ratio_by_tokens": None,
+         "value_ratio_by_sessions": None, "sessions": 0, "est_tokens": 0}
+
+
+def assert_same(got, want, where):
+    assert set(got) == set(want), where
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value), (where, key)
 
 
 def test_stats_match_figures_computed_from_the_events(client):
@@ -49,12 +84,16 @@ def test_stats_match_figures_computed_from_the_events(client):
                         (date(2026, 10, 3), date(2026, 10, 3)),
                         (date(2026, 10, 5), date(2026, 10, 11)),
                         (date(2026, 9, 1), date(2026, 9, 30))]:
-        got = client.get("/api/v1/stats", query_string={"from": first.isoformat(),
-                                                        "to": last.isoformat()}).json
-        want = expected(sessions, tags, first, last)
-        assert got.keys() == want.keys()
-        for key, value in want.items():
-            assert got[key] == pytest.approx(value), (first, last, key)
+        query = {"from": first.isoformat(), "to": last.isoformat()}
+        got = client.get("/api/v1/stats", query_string=query).json
+        assert_same(got, expected(sessions, tags, first, last).get(None, EMPTY), query)
+        for group in ("day", "week", "hour", "site"):
+            got = client.get("/api/v1/stats", query_string={**query, "group": group}).json
+            want = expected(sessions, tags, first, last, group)
+            by_key = {g.pop("key"): g for g in got.pop("groups")}
+            for key, figures in by_key.items():
+                assert_same(figures, want.get(key, EMPTY), (query, group, key))
+            assert set(want) <= set(by_key), (query, group)
 
 
 def test_a_session_over_midnight_is_split_by_its_active_time(client):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, config, journal, security
+from . import __version__, config, report, security
 
 
 def _data_dir():
@@ -119,8 +119,10 @@ def backup(file):
               help="First local date (YYYY-MM-DD).")
 @click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Last local date (YYYY-MM-DD), inclusive.")
-def stats(from_day, to_day):
-    """Print active time by tag, the value ratio and coverage."""
+@click.option("--group", type=click.Choice(report.GROUPS), default=None,
+              help="One row per day, ISO week, site or hour of the day.")
+def stats(from_day, to_day, group):
+    """Print active time by tag, the value ratio and coverage, as a table."""
     from .db import connect
 
     from_day = from_day.date() if from_day else None
@@ -129,14 +131,17 @@ def stats(from_day, to_day):
         raise click.BadParameter("must not be before --from", param_hint="--to")
     db = connect(str(Path(_data_dir()) / "candor.db"))
     try:
-        s = journal.stats(db, from_day, to_day)
+        s = report.stats(db, from_day, to_day, group)
     finally:
         db.close()
-    for label, key in (("real output", "real_seconds"), ("busywork", "busywork_seconds"),
-                       ("unsure", "unsure_seconds"), ("untagged", "untagged_seconds")):
-        click.echo(f"{label:<12} {s[key] / 60:>10.1f} min")
-    click.echo(f"{'value ratio':<12} {_pct(s['value_ratio']):>10}")
-    click.echo(f"{'coverage':<12} {_pct(s['coverage']):>10}")
+    rows = [(g["key"], g) for g in s.get("groups", [])] + [("total", s)]
+    click.echo(f"{group or '':<12}{'real':>9}{'busywork':>10}{'unsure':>9}{'untagged':>10}"
+               f"{'value ratio':>13}{'coverage':>10}")
+    for key, r in rows:
+        minutes = [f"{r[k] / 60:.0f}m" for k in ("real_seconds", "busywork_seconds",
+                                                  "unsure_seconds", "untagged_seconds")]
+        click.echo(f"{key:<12}{minutes[0]:>9}{minutes[1]:>10}{minutes[2]:>9}{minutes[3]:>10}"
+                   f"{_pct(r['value_ratio']):>13}{_pct(r['coverage']):>10}")
 
 
 def _pct(value):

@@ -173,42 +173,6 @@ def forget_session(db, session_id, now_ms=None):
         )
 
 
-def ratio(part, whole):
-    """part / whole, or None when there is nothing to divide."""
-    return part / whole if whole else None
-
-
-def stats(db, from_day=None, to_day=None):
-    """Active time by tag between the local dates, with the value ratio and its coverage."""
-    where, params = [], []
-    start, end = range_ms(from_day, to_day)
-    if start is not None:
-        where.append("bucket >= ?")
-        params.append(start // 1000)
-    if end is not None:
-        where.append("bucket < ?")
-        params.append(end // 1000)
-    sql = "SELECT tag, SUM(active_ms) FROM session_buckets"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    by_tag = dict(db.conn.execute(sql + " GROUP BY tag", params).fetchall())
-    return summarize({tag: (by_tag.get(tag) or 0) / 1000 for tag in ("real", "busywork",
-                                                                      "unsure", None)})
-
-
-def summarize(seconds):
-    """Stats fields from seconds by tag ({"real", "busywork", "unsure", None})."""
-    real, busy, unsure, untagged = (seconds[t] for t in ("real", "busywork", "unsure", None))
-    return {
-        "real_seconds": real,
-        "busywork_seconds": busy,
-        "unsure_seconds": unsure,
-        "untagged_seconds": untagged,
-        "value_ratio": ratio(real, real + busy),
-        "coverage": ratio(real + busy + unsure, real + busy + unsure + untagged),
-    }
-
-
 def today():
     """Today's local date."""
     return date.today()

@@ -290,17 +290,50 @@ class SessionPageSchema(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class StatsSchema(Schema):
-    """Active time by tag, the value ratio and its coverage."""
+class StatsQuerySchema(DateRangeSchema):
+    """A date range, and optionally how to break the totals down."""
 
+    group = fields.String(validate=validate.OneOf(("day", "week", "site", "hour")),
+                          metadata={"description": "Adds `groups`: by local day, ISO week "
+                                                   "(Monday first), site, or hour of day"})
+
+
+class _Totals(Schema):
     real_seconds = fields.Float()
     busywork_seconds = fields.Float()
     unsure_seconds = fields.Float()
     untagged_seconds = fields.Float()
     value_ratio = fields.Float(allow_none=True, metadata={
-        "description": "real / (real + busywork); null when both are 0"})
+        "description": "real / (real + busywork) active time; null when both are 0"})
     coverage = fields.Float(allow_none=True, metadata={
         "description": "tagged / all active time; null when there is none"})
+    value_ratio_by_tokens = fields.Float(allow_none=True, metadata={
+        "description": "The value ratio weighted by estimated tokens instead of time"})
+    value_ratio_by_sessions = fields.Float(allow_none=True, metadata={
+        "description": "The value ratio counting sessions instead of time"})
+    sessions = fields.Integer(metadata={"description": "Sessions with active time or tokens"})
+    est_tokens = fields.Integer()
+
+
+class StatsGroupSchema(_Totals):
+    key = fields.String(metadata={"description": "2026-11-23, 2026-W48, the site, or 0..23"})
+
+
+class StatsSchema(_Totals):
+    """Active time by tag, the value ratio and its coverage (and per group, if asked)."""
+
+    groups = fields.List(fields.Nested(StatsGroupSchema))
+
+
+class BulkTagSchema(Schema):
+    """One tag for many sessions."""
+
+    ids = fields.List(UUIDString(), required=True, validate=validate.Length(1, 1000))
+    tag = fields.String(required=True, allow_none=True, validate=validate.OneOf(TAGS))
+
+
+class BulkTagResultSchema(Schema):
+    tagged = fields.Integer(metadata={"description": "How many of the ids are sessions"})
 
 
 class HealthSchema(Schema):

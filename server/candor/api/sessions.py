@@ -4,7 +4,14 @@ from flask_smorest import abort
 
 from .. import journal
 from ..db import get_db
-from ..schemas import SessionChangeSchema, SessionPageSchema, SessionQuerySchema, SessionSchema
+from ..schemas import (
+    BulkTagResultSchema,
+    BulkTagSchema,
+    SessionChangeSchema,
+    SessionPageSchema,
+    SessionQuerySchema,
+    SessionSchema,
+)
 from .body import Blueprint
 
 blp = Blueprint("sessions", __name__, url_prefix="/api/v1", description="Sessions")
@@ -29,6 +36,14 @@ def list_sessions(query):
         abort(422, message="Bad cursor.",
               errors={"query": {"cursor": ["Not a cursor from this server."]}})
     return {"sessions": sessions, "next_cursor": next_cursor}
+
+
+@blp.route("/sessions/tag", methods=["POST"])
+@blp.arguments(BulkTagSchema)
+@blp.response(200, BulkTagResultSchema)
+def tag_sessions(body):
+    """Give many sessions one tag (or none) at once; unknown ids are skipped."""
+    return {"tagged": journal.tag_sessions(get_db(), body["ids"], body["tag"])}
 
 
 @blp.route("/sessions/<uuid:session_id>")

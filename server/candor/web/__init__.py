@@ -2,7 +2,7 @@
 
 from flask import Blueprint, current_app, g, redirect, render_template, request
 
-from .. import __version__, journal, security
+from .. import __version__, journal, report, security
 from ..db import get_db
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -25,8 +25,8 @@ def index():
         return render_template("locked.html", wrong_token=False), 401
     today = journal.today()
     return render_template("index.html", version=__version__,
-                           today=journal.stats(get_db(), today, today),
-                           overall=journal.stats(get_db()))
+                           today=report.stats(get_db(), today, today),
+                           overall=report.stats(get_db()))
 
 
 @bp.route("/connect")
