@@ -14,21 +14,27 @@ LOCAL = datetime.now().astimezone().tzinfo
 def expected(sessions, tags, first, last, group=None):
     """The report computed straight from the raw events whose local date is in [first, last]."""
     cells = {}  # (group key, tag) -> [active_ms, tokens, set of sessions]
+
+    def key_of(moment, site):
+        return {None: None, "day": moment.date().isoformat(),
+                "week": "{}-W{:02d}".format(*moment.date().isocalendar()[:2]),
+                "hour": str(moment.hour), "site": site}[group]
+
     for sid, events in sessions.items():
         site = min(events, key=lambda e: (e["ts"], e["id"]))["site"]
+        # A session counts once, where it started; time and tokens where they happened.
+        started = datetime.fromtimestamp(min(e["ts"] for e in events) / 1000)
+        if first <= started.date() <= last:
+            cells.setdefault((key_of(started, site), tags.get(sid)), [0, 0, set()])[2].add(sid)
         for e in events:
             moment = datetime.fromtimestamp(e["ts"] / 1000)
             active = e.get("active_ms", 0) if e["type"] == "activity" else 0
             tokens = e.get("est_tokens", 0) if e["type"] in ("prompt", "response") else 0
             if not first <= moment.date() <= last or not (active or tokens):
                 continue
-            key = {None: None, "day": moment.date().isoformat(),
-                   "week": "{}-W{:02d}".format(*moment.date().isocalendar()[:2]),
-                   "hour": str(moment.hour), "site": site}[group]
-            cell = cells.setdefault((key, tags.get(sid)), [0, 0, set()])
+            cell = cells.setdefault((key_of(moment, site), tags.get(sid)), [0, 0, set()])
             cell[0] += active
             cell[1] += tokens
-            cell[2].add(sid)
     out = {}
     for key in {k for k, _ in cells}:
         def total(tag, i, key=key):

@@ -108,6 +108,20 @@ def m002(db):
     )
 
 
+@journal(name="m003_covering_report_indexes")
+def m003(db):
+    """Indexes that answer a year of reports from the index alone (no table lookups)."""
+    _run(
+        db,
+        """
+        DROP INDEX session_buckets_by_time;
+        CREATE INDEX session_buckets_by_time
+            ON session_buckets (bucket, tag, active_ms, est_tokens);
+        CREATE INDEX sessions_by_start ON sessions (started_at, tag, site)
+        """,
+    )
+
+
 def _run(db, script):
     """Run each statement of `script` inside the migration's transaction.
 

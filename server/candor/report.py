@@ -72,15 +72,15 @@ def offset_stretches(start, end):
     return stretches
 
 
-def _local_seconds_sql(stretches):
-    """SQL for a bucket's local time in seconds since the epoch, and its parameters."""
+def _local_seconds_sql(stretches, column):
+    """SQL for `column` (epoch seconds) as local seconds since the epoch, and its parameters."""
     if len(stretches) == 1:
-        return "(bucket + ?)", [stretches[0][1]]
+        return f"{column} + ?", [stretches[0][1]]
     cases, params = [], []
     for (_, offset), (next_begin, _) in zip(stretches, stretches[1:], strict=False):
-        cases.append("WHEN bucket < ? THEN bucket + ?")
+        cases.append(f"WHEN {column} < ? THEN {column} + ?")
         params += [next_begin, offset]
-    return f"(CASE {' '.join(cases)} ELSE bucket + ? END)", params + [stretches[-1][1]]
+    return f"CASE {' '.join(cases)} ELSE {column} + ? END", params + [stretches[-1][1]]
 
 
 def _bounds(db, from_day, to_day):
@@ -97,48 +97,78 @@ def _bounds(db, from_day, to_day):
 
 
 def stats(db, from_day=None, to_day=None, group=None):
-    """Totals between two inclusive local dates; with `group`, the same fields per group."""
+    """Totals between two inclusive local dates; with `group`, the same fields per group.
+
+    Time and tokens count where they happened (a session over midnight counts on
+    both days); a session counts once, in the group where it started.
+    """
     start, end = _bounds(db, from_day, to_day)
-    rows = db.conn.execute(
-        "SELECT tag, SUM(active_ms), SUM(est_tokens), COUNT(DISTINCT session_id) "
-        "FROM session_buckets WHERE bucket >= ? AND bucket < ? GROUP BY tag", [start, end]
-    ).fetchall()
-    result = summarize({tag: (ms, tokens, n) for tag, ms, tokens, n in rows})
+    cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
+    for key, tag, ms, tokens in _time_and_tokens(db, group, start, end):
+        cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
+    for key, tag, n in _session_counts(db, group, start, end):
+        cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] = n
+    overall = {}
+    for by_tag in cells.values():
+        for tag, figures in by_tag.items():
+            total = overall.setdefault(tag, [0, 0, 0])
+            for i, value in enumerate(figures):
+                total[i] += value
+    result = summarize(overall)
     if group:
-        result["groups"] = _groups(db, group, start, end, from_day, to_day)
+        result["groups"] = _groups(group, cells, from_day, to_day)
     return result
 
 
-def _groups(db, group, start, end, from_day, to_day):
+def _key_sql(group, column, stretches):
+    """SQL for a row's group key from `column` (epoch seconds), and its parameters."""
+    if group is None:
+        return "NULL", []
     if group == "site":
-        sql = ("SELECT s.site, b.tag, SUM(b.active_ms), SUM(b.est_tokens), "
-               "COUNT(DISTINCT b.session_id) FROM session_buckets b "
-               "JOIN sessions s ON s.id = b.session_id "
-               "WHERE b.bucket >= ? AND b.bucket < ? GROUP BY 1, 2")
-        params = [start, end]
-    else:
-        local, params = _local_seconds_sql(offset_stretches(start, end))
-        key = {
-            "day": f"local / {_DAY}",
-            "week": f"local / {_DAY} - (local / {_DAY} + 3) % 7",  # the day number of its Monday
-            "hour": f"local % {_DAY} / 3600",
-        }[group]
-        sql = (f"SELECT {key}, tag, SUM(active_ms), SUM(est_tokens), COUNT(DISTINCT session_id) "
-               f"FROM (SELECT {local} AS local, tag, active_ms, est_tokens, session_id "
-               "      FROM session_buckets WHERE bucket >= ? AND bucket < ?) GROUP BY 1, 2")
-        params = params + [start, end]
-    found = {}
-    for key, tag, ms, tokens, n in db.conn.execute(sql, params):
-        found.setdefault(key, {})[tag] = (ms, tokens, n)
+        return "site", []
+    local, params = _local_seconds_sql(stretches, column)
+    day = f"(({local}) / {_DAY})"
+    return {
+        "day": (day, params),
+        "week": (f"({day} - ({day} + 3) % 7)", params * 2),  # the day number of its Monday
+        "hour": (f"(({local}) % {_DAY} / 3600)", params),
+    }[group]
+
+
+def _time_and_tokens(db, group, start, end):
+    """(key, tag, active_ms, est_tokens) rows from the buckets in [start, end)."""
+    stretches = offset_stretches(start, end)
+    if group == "site":  # buckets don't carry the site: add up each session, then join
+        return db.conn.execute(
+            "SELECT s.site, b.tag, SUM(b.ms), SUM(b.tokens) FROM ("
+            "  SELECT session_id, tag, SUM(active_ms) AS ms, SUM(est_tokens) AS tokens"
+            "  FROM session_buckets WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2"
+            ") b JOIN sessions s ON s.id = b.session_id GROUP BY 1, 2", [start, end])
+    key, params = _key_sql(group, "bucket", stretches)
+    return db.conn.execute(
+        f"SELECT {key}, tag, SUM(active_ms), SUM(est_tokens) FROM session_buckets "
+        "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2", params + [start, end])
+
+
+def _session_counts(db, group, start, end):
+    """(key, tag, sessions) rows for the sessions that started in [start, end)."""
+    key, params = _key_sql(group, "started_at / 1000", offset_stretches(start, end))
+    return db.conn.execute(
+        f"SELECT {key}, tag, COUNT(*) FROM sessions "
+        "WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2",
+        params + [start * 1000, end * 1000])
+
+
+def _groups(group, cells, from_day, to_day):
     if group == "site":
-        groups = [{"key": k, **summarize(v)} for k, v in found.items()]
+        groups = [{"key": k, **summarize(v)} for k, v in cells.items()]
         return sorted(groups, key=lambda g: -(g["real_seconds"] + g["busywork_seconds"]
                                                + g["unsure_seconds"] + g["untagged_seconds"]))
-    keys = _all_keys(group, start, end, from_day, to_day, found)
-    return [{"key": _label(group, k), **summarize(found.get(k, {}))} for k in keys]
+    keys = _all_keys(group, from_day, to_day, cells)
+    return [{"key": _label(group, k), **summarize(cells.get(k, {}))} for k in keys]
 
 
-def _all_keys(group, start, end, from_day, to_day, found):
+def _all_keys(group, from_day, to_day, found):
     """Every day, week or hour of the range, so a chart has no holes."""
     if group == "hour":
         return range(24)
