@@ -100,7 +100,8 @@ class Client:
         self.conn.request(method, path, body=data, headers=self.headers)
         response = self.conn.getresponse()
         raw = response.read()
-        return response.status, (json.loads(raw) if raw else None)
+        is_json = response.getheader("Content-Type", "").startswith("application/json")
+        return response.status, (json.loads(raw) if raw and is_json else raw)
 
     def close(self):
         self.conn.close()
