@@ -32,6 +32,11 @@ def test_accepts_a_batch_and_builds_the_session(client):
     assert r.json == {"accepted": 7, "duplicates": 0, "rejected": []}
 
     s = client.get(f"/api/v1/sessions/{sid}").json
+    assert [(e["type"], e["at"][11:19]) for e in s.pop("timeline")] == [
+        ("session_start", "09:00:00"), ("prompt", "09:00:05"), ("response", "09:00:20"),
+        ("activity", "09:00:35"), ("copy", "09:00:40"), ("activity", "09:00:50"),
+        ("session_end", "09:01:00")]
+    assert s.pop("tag_history") == [] and s.pop("signals") == []
     assert s == {
         "id": sid, "site": "chatgpt",
         "started_at": "2026-11-20T09:00:00.000+00:00",

@@ -30,9 +30,9 @@ def test_a_journal_made_by_the_first_migration_upgrades_with_its_data(tmp_path):
     old.close()
 
     db = connect(path)  # applies what is pending
-    assert [m.name for m in migrations.journal.applied(db)] == [
-        "m001_events_sessions_tags", "m002_buckets_and_forgotten",
-        "m003_covering_report_indexes"]
+    assert migrations.journal.pending(db) == []
+    assert [m.name for m in migrations.journal.applied(db)][:2] == [
+        "m001_events_sessions_tags", "m002_buckets_and_forgotten"]
     assert db.conn.execute(
         "SELECT bucket, tag, active_ms, est_tokens FROM session_buckets ORDER BY bucket"
     ).fetchall() == [(1767261600, "real", 40000, 700), (1767262500, "real", 20000, 0)]
@@ -45,8 +45,8 @@ def test_migrating_twice_changes_nothing(tmp_path):
     path = str(tmp_path / "candor.db")
     connect(path).close()
     db = connect(path)
-    assert len(migrations.journal.applied(db)) == 3
-    assert migrations.journal.pending(db) == []
+    applied = migrations.journal.applied(db)
+    assert len(applied) >= 4 and migrations.journal.pending(db) == []
     db.close()
 
 

@@ -160,6 +160,7 @@ INSERT INTO sessions (
     est_tokens_in, est_tokens_out, model, model_key, url, url_key, title, title_key
 ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
+    signals = NULL,
     site = CASE WHEN excluded.site_key < site_key THEN excluded.site ELSE site END,
     site_key = min(site_key, excluded.site_key),
     started_at = min(started_at, excluded.started_at),

@@ -1,15 +1,18 @@
 """Read and change the journal: sessions, tags and the value ratio."""
 
 import base64
+import json
 import time
 from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
 
+from . import signals
 from .db import write
 
 SESSION_FIELDS = (
     "id", "site", "started_at", "ended_at", "active_ms", "prompts", "responses", "copies",
     "est_tokens_in", "est_tokens_out", "model", "url", "title", "tag", "note", "outcome_url",
+    "signals",
 )
 _SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
 
@@ -44,15 +47,42 @@ def _session(row):
     s["started_at"] = iso(s["started_at"])
     s["ended_at"] = iso(s["ended_at"])
     s["active_seconds"] = s.pop("active_ms") / 1000
+    s["signals"] = json.loads(s["signals"]) if s["signals"] is not None else None
     return s
 
 
+def _fetch(db, where, params, order_limit="", extra=()):
+    """Session rows matching `where`, with their signals brought up to date."""
+    sql = f"{_SELECT_SESSION} WHERE {where} {order_limit}"
+    rows = db.conn.execute(sql, [*params, *extra]).fetchall()
+    stale = [row[0] for row in rows if row[-1] is None]
+    if stale:
+        signals.refresh(db, f"id IN ({', '.join('?' * len(stale))})", stale)
+        rows = db.conn.execute(sql, [*params, *extra]).fetchall()
+    return [_session(r) for r in rows]
+
+
 def get_session(db, session_id):
-    """One session's totals and verdict; raises NotFound."""
-    row = db.conn.execute(f"{_SELECT_SESSION} WHERE id = ?", [session_id]).fetchone()
-    if row is None:
+    """One session's totals, verdict and signals; raises NotFound."""
+    found = _fetch(db, "id = ?", [session_id])
+    if not found:
         raise NotFound(session_id)
-    return _session(row)
+    return found[0]
+
+
+def session_detail(db, session_id):
+    """One session with its tag history and the timeline of its events; raises NotFound."""
+    session = get_session(db, session_id)
+    session["tag_history"] = tag_history(db, session_id)
+    session["timeline"] = [
+        {"type": kind, "at": iso(ts), **{k: v for k, v in (
+            ("active_ms", active), ("prompt_chars", p_chars), ("response_chars", r_chars),
+            ("est_tokens", tokens), ("model", model)) if v is not None}}
+        for kind, ts, active, p_chars, r_chars, tokens, model in db.conn.execute(
+            "SELECT type, ts, active_ms, prompt_chars, response_chars, est_tokens, model "
+            "FROM events WHERE session_id = ? ORDER BY ts, id", [session_id])
+    ]
+    return session
 
 
 def _encode_cursor(started_at, session_id):
@@ -67,9 +97,10 @@ def _decode_cursor(cursor):
         raise BadCursor(cursor) from error
 
 
-def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, limit=50, cursor=None):
+def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=None, limit=50,
+                  cursor=None):
     """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor)."""
-    where, params = [], []
+    where, params = ["1"], []
     start, end = range_ms(from_day, to_day)
     if start is not None:
         where.append("ended_at >= ?")
@@ -85,21 +116,25 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, limit=50,
     elif tag:
         where.append("tag = ?")
         params.append(tag)
+    if signal:
+        # Bring the signals of every candidate up to date, then filter on them.
+        signals.refresh(db, " AND ".join(where), params)
+        where.append("EXISTS (SELECT 1 FROM json_each(sessions.signals) "
+                     "WHERE json_extract(value, '$.name') = ?)")
+        params.append(signal)
     if cursor:
         started_at, session_id = _decode_cursor(cursor)
         where.append("(started_at, id) < (?, ?)")
         params.extend([started_at, session_id])
-    sql = _SELECT_SESSION
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY started_at DESC, id DESC LIMIT ?"
-    rows = db.conn.execute(sql, params + [limit + 1]).fetchall()
+    sessions = _fetch(db, " AND ".join(where), params,
+                      "ORDER BY started_at DESC, id DESC LIMIT ?", [limit + 1])
     next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = _encode_cursor(last[SESSION_FIELDS.index("started_at")], last[0])
-    return [_session(r) for r in rows], next_cursor
+    if len(sessions) > limit:
+        sessions = sessions[:limit]
+        started_at = db.conn.execute("SELECT started_at FROM sessions WHERE id = ?",
+                                     [sessions[-1]["id"]]).fetchone()[0]
+        next_cursor = _encode_cursor(started_at, sessions[-1]["id"])
+    return sessions, next_cursor
 
 
 def change_session(db, session_id, changes, now_ms=None):
@@ -116,6 +151,8 @@ def change_session(db, session_id, changes, now_ms=None):
                 db.conn.execute(
                     f"UPDATE sessions SET {name} = ? WHERE id = ?", [changes[name], session_id]
                 )
+        if "outcome_url" in changes:  # "no outcome" depends on it
+            db.conn.execute("UPDATE sessions SET signals = NULL WHERE id = ?", [session_id])
     return get_session(db, session_id)
 
 

@@ -122,6 +122,12 @@ def m003(db):
     )
 
 
+@journal(name="m004_session_signals")
+def m004(db):
+    """A cache of each session's signals (JSON; NULL until computed, and when stale)."""
+    _run(db, "ALTER TABLE sessions ADD COLUMN signals TEXT")
+
+
 def _run(db, script):
     """Run each statement of `script` inside the migration's transaction.
 

@@ -243,6 +243,38 @@ class SessionSchema(Schema):
     tag = fields.String(dump_only=True, allow_none=True)
     note = fields.String(dump_only=True, allow_none=True)
     outcome_url = fields.String(dump_only=True, allow_none=True)
+    signals = fields.List(fields.Nested(lambda: SignalSchema()), dump_only=True, metadata={
+        "description": "Reasons to suspect busywork: suggestions, never tags"})
+
+
+class SignalSchema(Schema):
+    name = fields.String(metadata={"description": "repeated_prompts, no_reading_time, burst "
+                                                  "or no_outcome"})
+    reason = fields.String(metadata={"description": "In plain words, e.g. '7 of 9 prompts "
+                                                    "were near-repeats'"})
+
+
+class TagChangeSchema(Schema):
+    old = fields.String(allow_none=True)
+    new = fields.String(allow_none=True)
+    at = fields.String()
+
+
+class TimelineEventSchema(Schema):
+    type = fields.String()
+    at = fields.String()
+    active_ms = fields.Integer()
+    prompt_chars = fields.Integer()
+    response_chars = fields.Integer()
+    est_tokens = fields.Integer()
+    model = fields.String()
+
+
+class SessionDetailSchema(SessionSchema):
+    """A session with its tag history and the timeline of its events."""
+
+    tag_history = fields.List(fields.Nested(TagChangeSchema), dump_only=True)
+    timeline = fields.List(fields.Nested(TimelineEventSchema), dump_only=True)
 
 
 class SessionChangeSchema(Schema):
@@ -281,6 +313,8 @@ class SessionQuerySchema(DateRangeSchema):
 
     site = fields.String(validate=validate.Length(max=270))
     tag = fields.String(validate=validate.OneOf(TAGS + ("untagged",)))
+    signal = fields.String(validate=validate.OneOf(
+        ("repeated_prompts", "no_reading_time", "burst", "no_outcome")))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(max=200))
 

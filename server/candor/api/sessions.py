@@ -8,6 +8,7 @@ from ..schemas import (
     BulkTagResultSchema,
     BulkTagSchema,
     SessionChangeSchema,
+    SessionDetailSchema,
     SessionPageSchema,
     SessionQuerySchema,
     SessionSchema,
@@ -29,7 +30,8 @@ def list_sessions(query):
     try:
         sessions, next_cursor = journal.list_sessions(
             get_db(), from_day=query.get("from_"), to_day=query.get("to"),
-            site=query.get("site"), tag=query.get("tag"), limit=query["limit"],
+            site=query.get("site"), tag=query.get("tag"), signal=query.get("signal"),
+            limit=query["limit"],
             cursor=query.get("cursor"),
         )
     except journal.BadCursor:
@@ -47,11 +49,11 @@ def tag_sessions(body):
 
 
 @blp.route("/sessions/<uuid:session_id>")
-@blp.response(200, SessionSchema)
+@blp.response(200, SessionDetailSchema)
 def get_session(session_id):
-    """One session's totals and verdict."""
+    """One session: totals, verdict, signals, tag history and the timeline of its events."""
     try:
-        return journal.get_session(get_db(), str(session_id))
+        return journal.session_detail(get_db(), str(session_id))
     except journal.NotFound:
         _not_found(session_id)
 

@@ -1,0 +1,136 @@
+"""Signals fire on sessions built to show them, and stay quiet on ones built not to."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from support import batch, event, new_id
+
+from candor import signals
+
+T0 = datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc)
+FP = "00ff00ff00ff00ff"
+
+
+def near(fp, bits):
+    """`fp` with its lowest `bits` bits flipped."""
+    return f"{int(fp, 16) ^ ((1 << bits) - 1):016x}"
+
+
+def at(seconds):
+    return T0 + timedelta(seconds=seconds)
+
+
+def prompt(sid, s, fp=None, chars=100):
+    extra = {"fingerprint": fp} if fp else {}
+    return event(sid, "prompt", at(s), prompt_chars=chars, est_tokens=chars // 4, **extra)
+
+
+def answer(sid, s, chars=1000):
+    return event(sid, "response", at(s), response_chars=chars, est_tokens=chars // 4)
+
+
+def names(client, sid):
+    return [s["name"] for s in client.get(f"/api/v1/sessions/{sid}").json["signals"]]
+
+
+def send(client, *events):
+    r = client.post("/api/v1/events", json=batch(*events))
+    assert r.json["rejected"] == [], r.json
+
+
+def test_near_repeated_prompts(client):
+    sid = new_id()
+    send(client, *[e for i in range(6) for e in (
+        prompt(sid, i * 120, near(FP, i % 4)), answer(sid, i * 120 + 20, 200),
+        event(sid, "activity", at(i * 120 + 60), active_ms=40_000))])
+    found = client.get(f"/api/v1/sessions/{sid}").json["signals"]
+    assert found == [{"name": "repeated_prompts", "reason": "5 of 6 prompts were near-repeats"}]
+
+
+def test_different_prompts_are_not_repeats(client):
+    sid = new_id()
+    prints = ["0123456789abcdef", "fedcba9876543210", "00000000ffffffff", "ffffffff00000000",
+              "0f0f0f0f0f0f0f0f", "f0f0f0f0f0f0f0f0"]
+    send(client, *[e for i, fp in enumerate(prints) for e in (
+        prompt(sid, i * 120, fp), answer(sid, i * 120 + 20, 200),
+        event(sid, "activity", at(i * 120 + 60), active_ms=40_000))])
+    assert names(client, sid) == []
+
+
+def test_no_reading_time_after_a_long_answer(client):
+    sid = new_id()
+    send(client, prompt(sid, 0), answer(sid, 30, 6000), event(sid, "session_end", at(34)))
+    found = client.get(f"/api/v1/sessions/{sid}").json["signals"]
+    assert found == [{"name": "no_reading_time",
+                      "reason": "A 6,000-character answer, and the session ended 4 s later"}]
+
+
+@pytest.mark.parametrize("after", [
+    [("activity", 60, {"active_ms": 30_000}), ("session_end", 62, {})],  # read it
+    [("session_end", 120, {})],                                            # took its time
+])
+def test_a_long_answer_that_was_read_is_fine(client, after):
+    sid = new_id()
+    send(client, prompt(sid, 0), answer(sid, 30, 6000),
+         *[event(sid, kind, at(s), **extra) for kind, s, extra in after])
+    assert names(client, sid) == []
+
+
+def test_burst_of_prompts_faster_than_reading(client):
+    sid = new_id()
+    # 4,000-character answers take 160 s to read; a quarter of that is 40 s.
+    send(client, *[e for i in range(4) for e in (
+        prompt(sid, i * 30), answer(sid, i * 30 + 10, 4000))],
+         event(sid, "activity", at(300), active_ms=60_000))  # the last one was read
+    assert names(client, sid) == ["burst"]
+
+
+def test_prompts_after_reading_are_not_a_burst(client):
+    sid = new_id()
+    send(client, *[e for i in range(4) for e in (
+        prompt(sid, i * 120), answer(sid, i * 120 + 10, 4000),
+        event(sid, "activity", at(i * 120 + 100), active_ms=60_000))])
+    assert names(client, sid) == []
+
+
+def test_no_outcome_until_there_is_a_link(client):
+    sid = new_id()
+    send(client, prompt(sid, 0, chars=40_000), answer(sid, 20, 60_000),
+         event(sid, "activity", at(200), active_ms=150_000))
+    assert client.get(f"/api/v1/sessions/{sid}").json["signals"] == [
+        {"name": "no_outcome", "reason": "25,000 tokens, nothing copied, no outcome link"}]
+    client.patch(f"/api/v1/sessions/{sid}", json={"outcome_url": "https://git.example/pr/1"})
+    assert names(client, sid) == []
+
+
+def test_a_copy_is_an_outcome(client):
+    sid = new_id()
+    send(client, prompt(sid, 0, chars=40_000), answer(sid, 20, 60_000),
+         event(sid, "activity", at(200), active_ms=150_000))
+    assert names(client, sid) == ["no_outcome"]
+    send(client, event(sid, "copy", at(210), response_chars=500))  # the cache goes stale
+    assert names(client, sid) == []
+
+
+def test_the_review_queue_filters_by_signal(client):
+    bursty, calm = new_id(), new_id()
+    send(client, *[e for i in range(4) for e in (prompt(bursty, i * 30),
+                                                 answer(bursty, i * 30 + 10, 4000))],
+         event(bursty, "activity", at(300), active_ms=60_000))
+    send(client, prompt(calm, 0), answer(calm, 10, 100))
+    listed = client.get("/api/v1/sessions", query_string={"signal": "burst",
+                                                          "tag": "untagged"}).json
+    assert [s["id"] for s in listed["sessions"]] == [bursty]
+    everything = client.get("/api/v1/sessions").json["sessions"]
+    assert {s["id"]: [x["name"] for x in s["signals"]] for s in everything} == {
+        bursty: ["burst"], calm: []}
+
+
+def test_thresholds_live_in_one_place():
+    assert signals.THRESHOLDS.near_repeat_bits == 6
+    custom = signals.Thresholds(min_burst_prompts=1)
+    session = {"est_tokens_in": 0, "est_tokens_out": 0, "copies": 0, "outcome_url": None}
+    events = [{"id": "a", "type": "response", "ts": 0, "response_chars": 4000},
+              {"id": "b", "type": "prompt", "ts": 1000}]
+    assert [s["name"] for s in signals.find(session, events, custom)] == ["burst"]
+    assert signals.find(session, events) == []
