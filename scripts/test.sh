@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run every test of Candor on a fresh Debian machine (or a developer's).
 # Installs what the tests need: Python packages in .venv, Debian's chromium and
-# Node.js for the extension's tests; then runs the extension's unit tests and pytest.
+# firefox-esr, Node.js with the npm packages in package-lock.json (web-ext, puppeteer-core);
+# then runs the extension's unit tests and pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,14 +17,15 @@ need_deb() {  # need_deb COMMAND PACKAGE...: install PACKAGEs unless COMMAND wor
 }
 
 need_deb chromium chromium
+need_deb firefox-esr firefox-esr
 need_deb node nodejs
+need_deb npm npm
 python3 -m venv --help >/dev/null 2>&1 || need_deb no-such-command python3-venv
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv || { need_deb no-such-command python3-venv; python3 -m venv .venv; }
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
 
-if [ -d tests/extension ]; then
-    node --test tests/extension/
-fi
+npm ci --no-audit --no-fund --loglevel=error
+node --test tests/extension/
 .venv/bin/python -m pytest "$@"

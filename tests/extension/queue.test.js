@@ -132,3 +132,19 @@ test("the warning level rises long before anything is lost", () => {
   assert.equal(level(99_999), "critical");
   assert.equal(level(10, 1), "losing");
 });
+
+test("at the real bound, weeks of typical events fit without loss by merging activity", async () => {
+  const { queue } = setup(); // QUEUE_LIMIT = 100,000, segments of 500
+  let n = 0;
+  for (let batch = 0; batch < 110; batch += 1) {
+    // A prompt, then nine activity beats, as a working session produces them.
+    await queue.append(Array.from({ length: 1_000 }, (_, i) =>
+      event(i % 10 ? "activity" : "prompt", { active_ms: 15_000, session_id: `s${Math.floor((n += 1) / 5_000)}` })));
+  }
+  const status = await queue.status();
+  assert.equal(status.lost, 0);
+  assert.ok(status.waiting < 100_000);
+  assert.equal(status.waiting + status.merged, 110_000);
+  const all = await queue.all();
+  assert.equal(all.filter((e) => e.type === "activity").reduce((sum, e) => sum + e.active_ms, 0), 99_000 * 15_000);
+});

@@ -219,3 +219,29 @@ test("a tag waits while the server is down, and is delivered later", async () =>
   await sync.syncNow();
   assert.equal(server.tags.get(start.session_id), "busywork");
 });
+
+test("after a 401, new events do not retry the refused token; a new token does", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api, "wrong");
+  const { queue, sync } = worker(api, server);
+  await queue.append([event()]);
+  await sync.syncNow();
+  await sync.requestSoon();
+  assert.equal(api.alarms.created.has(SYNC_ALARM), false, "no retry with the refused token");
+  await paired(api, "secret");
+  await sync.requestSoon();
+  assert.ok(api.alarms.created.has(SYNC_ALARM), "a new token is tried");
+  await sync.syncNow();
+  assert.equal((await queue.status()).waiting, 0);
+});
+
+test("a 200 answer that is not an events receipt keeps the batch", async () => {
+  const api = fakeChrome();
+  await paired(api);
+  const strange = { fetch: async () => ({ status: 200, ok: true, headers: { get: () => null }, json: async () => ({ hello: 1 }) }) };
+  const { queue, sync } = worker(api, strange);
+  await queue.append([event()]);
+  assert.equal((await sync.syncNow()).status, "error");
+  assert.equal((await queue.status()).waiting, 1);
+});

@@ -160,12 +160,13 @@ test("the sweep ends sessions quiet for 30 minutes and then stops its alarm", as
 });
 
 test("closing the tab ends its session with the last active time", async () => {
-  const { send, tracker, recorded, at } = setup();
+  const { api, send, tracker, recorded, at } = setup();
   await send(0, { kind: "focus" });
   at(6_000);
   await tracker.tabClosed(7);
   assert.deepEqual(types(recorded), ["session_start", "activity", "session_end"]);
   assert.equal(recorded[1].active_ms, 6_000);
+  assert.equal(api.alarms.created.has(SWEEP_ALARM), false, "no session left: no alarm wakes the worker");
 });
 
 test("paused: nothing is recorded", async () => {

@@ -1,0 +1,134 @@
+// The service worker: wires the extension API into Candor's modules and routes what
+// content scripts, the popup and the options page ask for. It keeps no state of its own
+// (the browser stops it whenever it likes): everything lives in storage and alarms.
+// Listeners are registered synchronously at the top level, so a restarted worker gets
+// the event that woke it.
+
+import { extensionApi, browserName } from "./lib/chrome-api.js";
+import { createStorage, KEYS } from "./lib/storage.js";
+import { createQueue } from "./lib/queue.js";
+import { createSync, SYNC_ALARM } from "./lib/sync.js";
+import { createTracker, SWEEP_ALARM } from "./lib/tracker.js";
+import { describePage, isConnectPage } from "./lib/pages.js";
+import { registerCustomSites } from "./lib/custom-sites.js";
+
+const api = extensionApi();
+const storage = createStorage(api);
+const queue = createQueue({ storage });
+
+/** The client description the server records with each batch. */
+async function client() {
+  let id = await storage.get(KEYS.clientId);
+  if (!id) {
+    id = crypto.randomUUID();
+    await storage.set(KEYS.clientId, id);
+  }
+  return { id, browser: browserName(api), extension_version: api.runtime.getManifest().version };
+}
+
+const sync = createSync({ api, storage, queue, client, fetch: (...args) => fetch(...args) });
+const tracker = createTracker({
+  storage,
+  idle: api.idle,
+  alarms: api.alarms,
+  async record(events) {
+    await queue.append(events);
+    await sync.requestSoon();
+  },
+});
+
+/** Whether a message comes from this extension's own pages (popup, options), not a web page. */
+const fromExtensionPage = (sender) => sender.id === api.runtime.id && (sender.url ?? "").startsWith(api.runtime.getURL(""));
+
+/** Answer one message; resolves to the reply. */
+async function handle(message, sender) {
+  const settings = await storage.get(KEYS.settings);
+  const tab = sender.tab;
+  // Private windows are never tracked (the manifest already keeps Candor out of them).
+  if (tab?.incognito) return { role: "none" };
+
+  switch (message?.type) {
+    case "candor:hello":
+      return describePage(sender.url ?? tab?.url ?? "", settings);
+
+    case "candor:signal": {
+      const page = describePage(sender.url ?? tab?.url ?? "", settings);
+      if (page.role !== "track" || !tab) return { ok: false };
+      await tracker.signal(tab.id, { ...message.signal, site: page.site });
+      return { ok: true };
+    }
+
+    case "candor:health": {
+      const page = describePage(sender.url ?? "", settings);
+      if (page.role !== "track") return { ok: false };
+      await storage.update(KEYS.adapterHealth, (health) => ({
+        ...health,
+        [page.site]: { status: message.status, missing: message.missing ?? [], at: new Date().toISOString() },
+      }));
+      return { ok: true };
+    }
+
+    case "candor:pair": {
+      // Only the configured server's own connect page may hand over a token.
+      if (!isConnectPage(sender.url ?? "", settings.serverUrl) || typeof message.token !== "string") return { ok: false };
+      const token = message.token.trim();
+      if (!token || token.length > 512) return { ok: false };
+      await storage.set(KEYS.settings, { ...settings, token });
+      await sync.paired();
+      return { ok: true };
+    }
+
+    case "candor:tag":
+      if (!fromExtensionPage(sender)) return { ok: false };
+      return sync.tag(message.sessionId, message.tag ?? null);
+
+    case "candor:sync-now":
+      if (!fromExtensionPage(sender)) return { ok: false };
+      return sync.syncNow();
+
+    case "candor:queue-status":
+      if (!fromExtensionPage(sender)) return { ok: false };
+      return queue.status();
+
+    case "candor:custom-sites-changed":
+      if (!fromExtensionPage(sender)) return { ok: false };
+      return { hosts: await registerCustomSites(api, settings.customSites) };
+
+    default:
+      return { ok: false };
+  }
+}
+
+api.runtime.onMessage.addListener((message, sender, sendResponse) => {
+  handle(message, sender).then(sendResponse, (error) => sendResponse({ ok: false, error: String(error?.message ?? error) }));
+  return true; // the reply is sent asynchronously
+});
+
+api.tabs.onRemoved.addListener((tabId) => {
+  tracker.tabClosed(tabId);
+});
+
+api.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === SYNC_ALARM) sync.syncNow();
+  if (alarm.name === SWEEP_ALARM) tracker.sweep();
+});
+
+api.idle.setDetectionInterval(60);
+
+storage.watch(KEYS.settings, (settings) => {
+  // A pasted token (options page) counts as pairing too.
+  if (settings.token) sync.requestSoon();
+});
+
+/** On install and on browser start: custom sites' scripts, and any events left to send. */
+async function wakeUp() {
+  const settings = await storage.get(KEYS.settings);
+  await registerCustomSites(api, settings.customSites).catch(() => {});
+  if ((await queue.status()).waiting > 0) await sync.requestSoon();
+}
+api.runtime.onInstalled.addListener(() => {
+  wakeUp();
+});
+api.runtime.onStartup.addListener(() => {
+  wakeUp();
+});

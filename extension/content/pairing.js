@@ -1,0 +1,20 @@
+// Pairing without copying a secret: the Candor dashboard's "Connect the extension" page
+// ({server}/connect) carries <meta name="candor-pairing-token" content="TOKEN">. This
+// reads it and hands it to the background, which accepts it only from the configured
+// server's own origin. The page contract is documented in extension/README.md.
+
+/** Read the pairing token from the connect page and store it; marks the page with the outcome. */
+export async function pair(api, doc) {
+  const token = doc.querySelector('meta[name="candor-pairing-token"]')?.getAttribute("content")?.trim();
+  if (!token) return;
+  let reply = null;
+  try {
+    reply = await api.runtime.sendMessage({ type: "candor:pair", token });
+  } catch {
+    reply = null;
+  }
+  const outcome = reply?.ok ? "paired" : "refused";
+  // The page can show "Connected" by watching this attribute or listening for the event.
+  doc.documentElement.setAttribute("data-candor-pairing", outcome);
+  doc.dispatchEvent(new CustomEvent("candor-pairing", { detail: outcome })); // a string: crosses into the page in every browser
+}

@@ -1,0 +1,58 @@
+// Builds the events the server stores. This is the privacy boundary: an event carries
+// counts, a fingerprint and (if allowed) the page's URL and title, nothing else; fields
+// outside the server's schema are never copied in, so no text can slip through.
+
+/** Event types the server accepts. */
+export const EVENT_TYPES = ["session_start", "prompt", "response", "activity", "copy", "session_end"];
+
+/** The count fields each event type may carry. */
+const FIELDS_BY_TYPE = {
+  session_start: [],
+  prompt: ["prompt_chars", "est_tokens", "fingerprint"],
+  response: ["response_chars", "est_tokens"],
+  activity: ["active_ms"],
+  copy: ["response_chars"],
+  session_end: [],
+};
+
+const LIMITS = { active_ms: 3_600_000, count: 10_000_000, model: 100, url: 2048, title: 512 };
+
+/** A whole number clamped into 0..max (page-side counts are never trusted blindly). */
+function count(value, max) {
+  const number = Math.round(Number(value));
+  return Number.isFinite(number) ? Math.min(max, Math.max(0, number)) : 0;
+}
+
+/** The URL as sent: origin and path only; a query or fragment can hold a typed question. */
+export function cleanUrl(url) {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
+    return `${parsed.origin}${parsed.pathname}`.slice(0, LIMITS.url);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One event of `type` for `session`, with the type's fields from `details`
+ * and the context fields the user's `settings` allow.
+ */
+export function makeEvent({ type, session, details = {}, settings, at, newId }) {
+  const event = { id: newId(), session_id: session.id, type, ts: new Date(at).toISOString(), site: session.site };
+  for (const field of FIELDS_BY_TYPE[type]) {
+    if (field === "fingerprint") {
+      if (/^[0-9a-f]{16}$/.test(details.fingerprint ?? "")) event.fingerprint = details.fingerprint;
+    } else if (field === "active_ms") {
+      event.active_ms = count(details.active_ms, LIMITS.active_ms);
+    } else {
+      event[field] = count(details[field], LIMITS.count);
+    }
+  }
+  if (type === "activity" || type === "session_end") return event;
+  if (typeof details.model === "string" && details.model.trim()) event.model = details.model.trim().slice(0, LIMITS.model);
+  const url = settings.sendUrl && session.url ? cleanUrl(session.url) : null;
+  if (url) event.url = url;
+  if (settings.sendTitle && session.title) event.title = String(session.title).slice(0, LIMITS.title);
+  return event;
+}

@@ -1,0 +1,218 @@
+// Sends queued events to the local Candor server in batches, and pending tags after them.
+// An event leaves the queue only once a 200 answer covers it: accepted or duplicate
+// (the server keys events by id, so re-sending after a lost answer is harmless), or
+// rejected for good (then its reason goes to the rejected-events log). Everything else
+// (server down, 5xx, 429) keeps the events and retries later with backoff via
+// chrome.alarms; a 401 means "not paired" and waits for a new token.
+
+import { KEYS } from "./storage.js";
+import { serial } from "./serial.js";
+
+/** Name of the alarm that triggers the next sync attempt. */
+export const SYNC_ALARM = "candor-sync";
+/** Most events per request (the server takes up to 1,000). */
+export const BATCH_SIZE = 500;
+/** Entries kept in the rejected-events log. */
+export const REJECTED_LOG_SIZE = 50;
+
+const SOON_MS = 2_000;
+const BACKOFF_BASE_MS = 5_000;
+const BACKOFF_CAP_MS = 15 * 60_000;
+// One run sends at most this many batches, so a huge backlog yields to other work.
+const MAX_BATCHES_PER_RUN = 20;
+// A tag for a session the server does not know yet is retried this often, then dropped.
+const TAG_ATTEMPTS = 20;
+
+/** Delay before retry number `failures` (1, 2, …): exponential, capped, with equal jitter. */
+export function backoffDelay(failures, random = Math.random) {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** `serverUrl` without a trailing slash, joined with `path`. */
+export function endpoint(serverUrl, path) {
+  return `${serverUrl.replace(/\/+$/, "")}${path}`;
+}
+
+/** Seconds from a Retry-After header, or 0. */
+function retryAfterMs(response) {
+  const seconds = Number(response.headers?.get?.("Retry-After"));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
+/** Whether a 200 answer has the shape the events contract promises. */
+function isReceipt(body) {
+  return (
+    body !== null &&
+    typeof body === "object" &&
+    Number.isInteger(body.accepted) &&
+    Number.isInteger(body.duplicates) &&
+    Array.isArray(body.rejected)
+  );
+}
+
+/**
+ * The sync engine. `fetch` and `now`/`random` are parameters so tests drive them;
+ * `client` resolves to `{id, browser, extension_version}`.
+ */
+export function createSync({ api, storage, queue, fetch, client, now = Date.now, random = Math.random }) {
+  const run = serial();
+
+  const setState = (change) => storage.update(KEYS.syncState, (state) => ({ ...state, ...change }));
+
+  /** Remember a failure and schedule the retry after a backoff. */
+  async function fail(status, error, minimumDelay = 0) {
+    const state = await storage.get(KEYS.syncState);
+    const failures = state.failures + 1;
+    const delay = Math.max(minimumDelay, backoffDelay(failures, random));
+    const retryAt = now() + delay;
+    await setState({ status, failures, lastError: error, retryAt });
+    await api.alarms.create(SYNC_ALARM, { when: retryAt });
+    return { status, error };
+  }
+
+  /** Keep the reasons the server gave for refusing events, newest first, bounded. */
+  async function logRejected(batch, rejected) {
+    const at = new Date(now()).toISOString();
+    const entries = rejected.map((item) => {
+      const event = batch[item.index] ?? batch.find((e) => e.id === item.id) ?? {};
+      return { at, id: event.id ?? item.id ?? null, type: event.type ?? null, site: event.site ?? null, errors: item.errors ?? {} };
+    });
+    await storage.update(KEYS.rejectedLog, (log) => [...entries.reverse(), ...log].slice(0, REJECTED_LOG_SIZE));
+  }
+
+  /** Send one batch; returns "sent", "again" (batch size changed) or a failure result. */
+  async function sendBatch(settings, batch, state) {
+    let response;
+    try {
+      response = await fetch(endpoint(settings.serverUrl, "/api/v1/events"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
+        body: JSON.stringify({ client: await client(), events: batch }),
+      });
+    } catch (error) {
+      return fail("unreachable", String(error?.message ?? error));
+    }
+
+    if (response.status === 200) {
+      let body;
+      try {
+        body = await response.json();
+      } catch {
+        body = null;
+      }
+      if (!isReceipt(body)) return fail("error", "the server's answer was not an events receipt");
+      if (body.rejected.length) await logRejected(batch, body.rejected);
+      // Accepted, duplicate and rejected events are all settled: none is sent again.
+      await queue.remove(batch.map((event) => event.id));
+      return "sent";
+    }
+    if (response.status === 401 || response.status === 403) {
+      // Remember which token was refused, so new events do not retry it over and over.
+      await setState({ status: "not_paired", lastError: `HTTP ${response.status}`, retryAt: null, refusedToken: settings.token });
+      return { status: "not_paired" };
+    }
+    if (response.status === 413 && state.batchSize > 1) {
+      // The batch is too large for the server's body limit: halve it and go on.
+      await setState({ batchSize: Math.max(1, Math.floor(state.batchSize / 2)) });
+      return "again";
+    }
+    if (response.status === 429 || response.status >= 500) {
+      return fail("unreachable", `HTTP ${response.status}`, retryAfterMs(response));
+    }
+    return fail("error", `HTTP ${response.status}`);
+  }
+
+  /** PATCH each pending tag; keeps those the server cannot take yet. */
+  async function sendTags(settings) {
+    const pending = await storage.get(KEYS.pendingTags);
+    const left = [];
+    let unreachable = false;
+    for (const item of pending) {
+      if (unreachable) {
+        left.push(item);
+        continue;
+      }
+      let response;
+      try {
+        response = await fetch(endpoint(settings.serverUrl, `/api/v1/sessions/${item.sessionId}`), {
+          method: "PATCH",
+          headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
+          body: JSON.stringify({ tag: item.tag }),
+        });
+      } catch {
+        unreachable = true;
+        left.push(item);
+        continue;
+      }
+      if (response.ok) continue;
+      // 404: the session's events have not reached the server yet; try again later.
+      const attempts = (item.attempts ?? 0) + 1;
+      if (response.status >= 500 || response.status === 429 || response.status === 401) unreachable = true;
+      if (attempts < TAG_ATTEMPTS) left.push({ ...item, attempts });
+    }
+    // Tags added while this ran are kept too.
+    await storage.update(KEYS.pendingTags, (current) => [
+      ...left,
+      ...current.filter((c) => !pending.some((p) => p.sessionId === c.sessionId && p.tag === c.tag && p.at === c.at)),
+    ]);
+    return left.length === 0;
+  }
+
+  return {
+    /** Send everything waiting now; resolves to a short summary of what happened. */
+    syncNow() {
+      return run(async () => {
+        const settings = await storage.get(KEYS.settings);
+        if (!settings.token) {
+          await setState({ status: "not_paired", retryAt: null });
+          return { status: "not_paired" };
+        }
+        await setState({ lastAttemptAt: new Date(now()).toISOString() });
+        let sent = 0;
+        for (let round = 0; round < MAX_BATCHES_PER_RUN; round += 1) {
+          const state = await storage.get(KEYS.syncState);
+          const batch = await queue.takeBatch(state.batchSize || BATCH_SIZE);
+          if (!batch.length) break;
+          const outcome = await sendBatch(settings, batch, state);
+          if (outcome === "again") continue;
+          if (outcome !== "sent") return outcome;
+          sent += batch.length;
+        }
+        await setState({ status: "ok", failures: 0, lastError: null, retryAt: null, lastSuccessAt: new Date(now()).toISOString() });
+        const tagsDone = await sendTags(settings);
+        const { waiting } = await queue.status();
+        if (waiting > 0 || !tagsDone) await api.alarms.create(SYNC_ALARM, { when: now() + (waiting ? SOON_MS : 60_000) });
+        return { status: "ok", sent };
+      });
+    },
+
+    /** Ask for a sync a moment from now (events batch up meanwhile); honours a running backoff. */
+    async requestSoon() {
+      const state = await storage.get(KEYS.syncState);
+      const { token } = await storage.get(KEYS.settings);
+      // Not paired: wait for a token, or for one other than the token the server refused.
+      if (!token || (state.status === "not_paired" && state.refusedToken === token)) return;
+      const when = Math.max(now() + SOON_MS, state.retryAt ?? 0);
+      const existing = await api.alarms.get(SYNC_ALARM);
+      if (!existing || existing.scheduledTime > when) await api.alarms.create(SYNC_ALARM, { when });
+    },
+
+    /** Remember a tag for a session and try to deliver it at once. */
+    async tag(sessionId, tag) {
+      await storage.update(KEYS.pendingTags, (pending) => [
+        ...pending.filter((item) => item.sessionId !== sessionId),
+        { sessionId, tag, at: new Date(now()).toISOString() },
+      ]);
+      await this.syncNow();
+      const left = await storage.get(KEYS.pendingTags);
+      return { delivered: !left.some((item) => item.sessionId === sessionId) };
+    },
+
+    /** Called for a new token: forget the old failures and try again now. */
+    async paired() {
+      await setState({ status: "idle", failures: 0, retryAt: null, lastError: null, refusedToken: null });
+      return this.syncNow();
+    },
+  };
+}

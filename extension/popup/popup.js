@@ -1,0 +1,139 @@
+// The popup: where the user stands today, the session to tag, and whether sync works.
+
+import { extensionApi } from "../lib/chrome-api.js";
+import { createStorage, KEYS } from "../lib/storage.js";
+import { createQueue } from "../lib/queue.js";
+import { KNOWN_SITES } from "../lib/sites.js";
+import { percent, duration, clock, today, siteLabel } from "../ui/format.js";
+import { getJson } from "../ui/server.js";
+
+const api = extensionApi();
+const storage = createStorage(api);
+const $ = (id) => document.getElementById(id);
+
+const SYNC_WORDS = {
+  ok: ["ok", "Connected to your Candor server"],
+  idle: ["ok", "Connected to your Candor server"],
+  unreachable: ["bad", "Server not reachable — events wait safely here"],
+  error: ["bad", "The server refused the last sync"],
+  not_paired: ["warn", "Not paired"],
+};
+const LEVEL_WORDS = {
+  warning: "Many events are waiting to sync. Start your Candor server so they reach your journal.",
+  critical: "The queue is filling up: older active time is being merged. Start your Candor server soon.",
+  losing: "The queue is full: the oldest events were dropped. Start your Candor server now.",
+};
+
+/** Today's ratio, coverage and time by tag, from the server. */
+async function showToday(settings) {
+  if (!settings.token) {
+    $("today-detail").textContent = "Connect the extension to see today's figures.";
+    return 401;
+  }
+  const date = today();
+  const stats = await getJson(settings, `/api/v1/stats?from=${date}&to=${date}`);
+  if (!stats.ok || !stats.body) {
+    $("today-detail").textContent = stats.status === 0 ? "Server not reachable: no figures for today." : "Connect the extension to see today's figures.";
+    return stats.status;
+  }
+  const s = stats.body;
+  $("ratio").textContent = percent(s.value_ratio);
+  $("coverage").textContent = percent(s.coverage);
+  const total = (s.real_seconds ?? 0) + (s.busywork_seconds ?? 0) + (s.unsure_seconds ?? 0) + (s.untagged_seconds ?? 0);
+  const bar = $("bar");
+  bar.replaceChildren();
+  for (const tag of ["real", "busywork", "unsure"]) {
+    const part = document.createElement("span");
+    part.className = tag;
+    part.style.width = total ? `${(100 * (s[`${tag}_seconds`] ?? 0)) / total}%` : "0";
+    bar.append(part);
+  }
+  $("today-detail").textContent = total
+    ? `${duration(s.real_seconds)} real · ${duration(s.busywork_seconds)} busywork · ${duration(s.unsure_seconds)} unsure · ${duration(s.untagged_seconds)} untagged`
+    : "No AI time recorded today yet.";
+  return stats.status;
+}
+
+/** The current or last session, with its tag buttons. */
+function showSession(last) {
+  $("session-none").hidden = Boolean(last);
+  $("session-card").hidden = !last;
+  if (!last) return;
+  $("session-title").textContent = last.ended ? "Last session" : "Current session";
+  $("session-site").textContent = siteLabel(last.site, KNOWN_SITES);
+  $("session-when").textContent = `since ${clock(last.startedAt)}`;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  $("session-counts").textContent = `${duration(last.activeMs / 1000)} active · ${plural(last.prompts, "prompt")} · ${plural(last.responses, "response")} · ${plural(last.copies, "copy").replace("copys", "copies")}`;
+  for (const button of document.querySelectorAll(".tag")) {
+    button.setAttribute("aria-pressed", String(button.dataset.tag === last.tag));
+  }
+}
+
+/** Sync state, queue warnings and adapter-health notices. */
+async function showSync(settings, statsStatus) {
+  const state = await storage.get(KEYS.syncState);
+  const queue = await createQueue({ storage }).status();
+  let status = state.status;
+  if (!settings.token || statsStatus === 401) status = "not_paired";
+  else if (statsStatus === 0) status = "unreachable";
+  const [dot, words] = SYNC_WORDS[status] ?? ["", status];
+  $("sync-dot").className = `dot ${dot}`;
+  $("sync-text").textContent = words;
+  $("sync-waiting").textContent = queue.waiting ? `${queue.waiting.toLocaleString()} events waiting to sync` : "Nothing waiting to sync";
+  $("pair-hint").hidden = status !== "not_paired";
+
+  const warning = LEVEL_WORDS[queue.level];
+  $("queue-warning").hidden = !warning;
+  $("queue-warning").textContent = warning ?? "";
+
+  const health = await storage.get(KEYS.adapterHealth);
+  const fallbacks = Object.entries(health).filter(([, h]) => h.status === "fallback").map(([site]) => siteLabel(site, KNOWN_SITES));
+  $("health-warning").hidden = fallbacks.length === 0;
+  $("health-warning").textContent = fallbacks.length
+    ? `${fallbacks.join(", ")} changed its page layout. Candor is counting there with its generic reader, which may miss some prompts or responses.`
+    : "";
+}
+
+function showPause(settings) {
+  $("pause").setAttribute("aria-pressed", String(settings.paused));
+  $("pause").textContent = settings.paused ? "Resume" : "Pause";
+  $("paused-note").hidden = !settings.paused;
+}
+
+async function render() {
+  const settings = await storage.get(KEYS.settings);
+  const server = settings.serverUrl.replace(/\/+$/, "");
+  $("dashboard").href = `${server}/`;
+  $("pair-link").href = `${server}/connect`;
+  showPause(settings);
+  showSession(await storage.get(KEYS.lastSession));
+  const statsStatus = await showToday(settings);
+  await showSync(settings, statsStatus);
+}
+
+$("pause").addEventListener("click", async () => {
+  const settings = await storage.update(KEYS.settings, (s) => ({ ...s, paused: !s.paused }));
+  showPause(settings);
+});
+
+for (const button of document.querySelectorAll(".tag")) {
+  button.addEventListener("click", async () => {
+    const last = await storage.get(KEYS.lastSession);
+    if (!last) return;
+    // Clicking the chosen tag again clears it.
+    const tag = last.tag === button.dataset.tag ? null : button.dataset.tag;
+    const updated = await storage.update(KEYS.lastSession, (l) => (l?.id === last.id ? { ...l, tag } : l));
+    showSession(updated);
+    $("tag-status").textContent = "Saving…";
+    const reply = await api.runtime.sendMessage({ type: "candor:tag", sessionId: last.id, tag });
+    $("tag-status").textContent = reply?.delivered ? "Saved to your journal." : "Saved here; it reaches your journal when the server is back.";
+    render();
+  });
+}
+
+$("options").addEventListener("click", (event) => {
+  event.preventDefault();
+  api.runtime.openOptionsPage();
+});
+
+render();
