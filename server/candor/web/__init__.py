@@ -1,17 +1,41 @@
-"""The dashboard's pages, served on the API's own origin."""
+"""The dashboard: server-rendered pages on the API's own origin, thin views onto the logic."""
 
-from flask import Blueprint, current_app, g, redirect, render_template, request
+from datetime import date, datetime, timedelta
 
-from .. import __version__, journal, report, security
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request
+
+from .. import __version__, charts, journal, report, security, signals
 from ..db import get_db
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
 
+LOW_COVERAGE = 0.6  # below this share of tagged time, a ratio is labelled as shaky
+RANGES = {"4w": ("Last 4 weeks", 27), "12w": ("Last 12 weeks", 83), "1y": ("Last year", 364)}
+
+
+def _day(name, default):
+    """A date from the query string, or `default` when absent or not a date."""
+    try:
+        return date.fromisoformat(request.args[name])
+    except (KeyError, ValueError):
+        return default
+
+
+def _chosen_range():
+    today = date.today()
+    preset = request.args.get("range", "12w")
+    days = RANGES.get(preset, RANGES["12w"])[1]
+    first = _day("from", today - timedelta(days=days))
+    last = _day("to", today)
+    if first > last:
+        first, last = last, first
+    return first, last
+
 
 @bp.route("/")
 def index():
-    """The dashboard; `/?token=…` (the URL `candor serve` prints) logs the browser in."""
+    """The overview; `/?token=…` (the URL `candor serve` prints) logs the browser in."""
     token = request.args.get("token")
     if token is not None:
         if not security.token_matches(token):
@@ -23,10 +47,56 @@ def index():
         return response
     if not g.authenticated:
         return render_template("locked.html", wrong_token=False), 401
-    today = journal.today()
-    return render_template("index.html", version=__version__,
-                           today=report.stats(get_db(), today, today),
-                           overall=report.stats(get_db()))
+    db = get_db()
+    first, last = _chosen_range()
+    today = date.today()
+    monday = today - timedelta(days=today.weekday())
+    weekly = report.stats(db, first, last, "week")
+    by_site = report.stats(db, first, last, "site")["groups"]
+    by_hour = report.stats(db, first, last, "hour")["groups"]
+    untagged = journal.list_sessions(db, tag="untagged", limit=1)[0]
+    return render_template(
+        "overview.html", first=first, last=last, ranges=RANGES,
+        this_week=report.stats(db, monday, today), chosen=weekly,
+        low_coverage=LOW_COVERAGE, has_untagged=bool(untagged),
+        tag_chart=charts.time_by_tag(weekly),
+        ratio_chart=charts.ratio_over_time(weekly["groups"]),
+        site_chart=charts.time_by(by_site[:10], "Active time by site", horizontal=True,
+                                  width=480, height=150 + 30 * min(len(by_site), 10)),
+        hour_chart=charts.time_by(by_hour, "Busiest hours (minutes by hour of day)",
+                                  width=480, height=450),
+    )
+
+
+@bp.route("/review")
+def review():
+    """The review queue: untagged sessions, newest first, tagged from the keyboard."""
+    db = get_db()
+    signal = request.args.get("signal") if request.args.get("signal") in signals.NAMES else None
+    site = request.args.get("site") or None
+    sessions, next_cursor = journal.list_sessions(
+        db, tag="untagged", signal=signal, site=site, limit=50,
+        cursor=request.args.get("cursor") or None)
+    sites = [g["key"] for g in report.stats(db, group="site")["groups"]]
+    return render_template("review.html", sessions=sessions, next_cursor=next_cursor,
+                           signal=signal, site=site, signal_names=signals.NAMES, sites=sites)
+
+
+@bp.route("/sessions/<uuid:session_id>")
+def session_page(session_id):
+    """One session: its timeline, signals, tag history, note and outcome link."""
+    try:
+        session = journal.session_detail(get_db(), str(session_id))
+    except journal.NotFound:
+        abort(404, f"No session {session_id}.")
+    return render_template("session.html", s=session)
+
+
+@bp.route("/settings")
+def settings():
+    """Pairing, privacy and the data: what Candor keeps and how to take it out."""
+    return render_template("settings.html", data_dir=current_app.config["DATA_DIR"],
+                           version=__version__)
 
 
 @bp.route("/connect")
@@ -34,6 +104,35 @@ def connect():
     """The page the extension recognises to pair itself (it reads the token from it)."""
     return render_template("connect.html", token=security.read_token(
         current_app.config["DATA_DIR"]))
+
+
+@bp.app_template_filter("minutes")
+def minutes(seconds):
+    """Seconds as a short duration for people: 45 s, 12 min, 3 h 05 min."""
+    seconds = seconds or 0
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+@bp.app_template_filter("percent")
+def percent(value):
+    """A ratio as a whole percentage, or a dash when there is none."""
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+@bp.app_template_filter("clock")
+def clock(iso_text):
+    """An ISO time from the API as local '14:05:09'."""
+    return datetime.fromisoformat(iso_text).astimezone().strftime("%H:%M:%S")
+
+
+@bp.app_template_filter("when")
+def when(iso_text):
+    """An ISO time from the API as local 'Mon 23 Nov, 14:05'."""
+    return datetime.fromisoformat(iso_text).astimezone().strftime("%a %d %b, %H:%M")
 
 
 def init_app(app):
