@@ -36,7 +36,8 @@ def _config(colors=None, **extra):
     style = Style(**{**_STYLE_SETTINGS, **({"colors": colors} if colors else {})})
     return {"style": style, "js": [], "disable_xml_declaration": True,
             "explicit_size": False, "legend_at_bottom": True, "legend_at_bottom_columns": 4,
-            "print_values": False, "show_y_guides": True, "margin": 8, **extra}
+            "print_values": False, "show_y_guides": True, "margin": 8, "margin_bottom": 24,
+            "truncate_label": -1, "truncate_legend": -1, **extra}
 
 
 def _render(chart):
@@ -80,8 +81,11 @@ def time_by(groups, title, horizontal=False, height=320, width=900):
     """Stacked bars of active minutes by tag, one bar per group (site, hour…)."""
     kind = pygal.HorizontalStackedBar if horizontal else pygal.StackedBar
     chart = kind(**_config(title=title, height=height, width=width, legend_at_bottom_columns=2,
+                           x_label_rotation=30 if horizontal else 0, show_minor_x_labels=False,
                            value_formatter=lambda v: f"{v:.0f} min"))
     chart.x_labels = [str(g["key"]) for g in groups]
+    if len(groups) > 12:  # e.g. 24 hours: label every third one
+        chart.x_labels_major = chart.x_labels[::3]
     for tag in COLORS:
         chart.add(TAG_LABELS[tag], [_tag_minutes(g, tag) for g in groups])
     return _render(chart)

@@ -62,7 +62,7 @@ def index():
         tag_chart=charts.time_by_tag(weekly),
         ratio_chart=charts.ratio_over_time(weekly["groups"]),
         site_chart=charts.time_by(by_site[:10], "Active time by site", horizontal=True,
-                                  width=480, height=150 + 30 * min(len(by_site), 10)),
+                                  width=480, height=170 + 30 * min(len(by_site), 10)),
         hour_chart=charts.time_by(by_hour, "Busiest hours (minutes by hour of day)",
                                   width=480, height=450),
     )

@@ -53,6 +53,7 @@ function ask(label, value) {
   input.type = label.startsWith("Outcome") ? "url" : "text";
   return new Promise((resolve) => {
     dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok" ? input.value : null), { once: true });
+    dialog.returnValue = "";
     dialog.showModal();
   });
 }
@@ -88,6 +89,9 @@ document.addEventListener("keydown", (event) => {
   else return;
   event.preventDefault();
 });
+
+// Enter saves (the form's one submit button); Cancel and Escape leave things as they were.
+document.getElementById("ask-cancel").addEventListener("click", () => document.getElementById("ask").close("cancel"));
 
 document.querySelectorAll("[data-bulk]").forEach((button) => {
   button.addEventListener("click", () => run(() => tag(rows().map((r) => r.dataset.id), button.dataset.bulk)));

@@ -1,0 +1,137 @@
+"""The dashboard in a real browser, against a real `candor serve --demo`."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+import requests
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from conftest import CHROMIUM
+from support import start_server
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """A `candor serve --demo` process and the dashboard link it printed."""
+    server = start_server(tmp_path / "unused", extra_args=["--demo"])
+    log = (tmp_path / f"server-{server.port}.log").read_text()
+    server.link = re.search(r"(http://127\.0\.0\.1:\d+/\?token=(\S+))", log).group(1)
+    server.token = server.link.rsplit("=", 1)[1]
+    yield server
+    server.kill(sig=15)
+
+
+@pytest.fixture
+def page(playwright_instance):
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-background-networking"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.errors = errors
+    yield page
+    browser.close()
+
+
+def api(server, path, **params):
+    r = requests.get(f"{server.url}{path}", params=params, timeout=10,
+                     headers={"Authorization": f"Bearer {server.token}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def test_tag_three_sessions_with_the_keyboard_and_see_the_ratio_move(demo, page, shots_dir):
+    page.goto(demo.link)
+    assert page.url == f"{demo.url}/"  # the token left the address bar
+    first = (date.today() - timedelta(days=83)).isoformat()
+    last = date.today().isoformat()
+    before = api(demo, "/api/v1/stats", **{"from": first, "to": last})
+
+    page.goto(f"{demo.url}/review")
+    rows = page.locator("li.session")
+    ids = [rows.nth(i).get_attribute("data-id") for i in range(3)]
+    for key, n in (("r", 1), ("b", 2), ("r", 3)):
+        page.keyboard.press(key)
+        expect(page.locator("li.session[data-tag]:not([data-tag=''])")).to_have_count(n)
+    page.screenshot(path=str(shots_dir / "dashboard-review.png"))
+
+    tags = [api(demo, f"/api/v1/sessions/{i}")["tag"] for i in ids]
+    assert tags == ["real", "busywork", "real"]
+    seconds = [api(demo, f"/api/v1/sessions/{i}")["active_seconds"] for i in ids]
+    after = api(demo, "/api/v1/stats", **{"from": first, "to": last})
+    assert after["real_seconds"] == pytest.approx(before["real_seconds"] + seconds[0] + seconds[2])
+    assert after["busywork_seconds"] == pytest.approx(before["busywork_seconds"] + seconds[1])
+    assert after["value_ratio"] != before["value_ratio"]
+
+    # The overview shows the new ratio for the default range (the last 12 weeks).
+    page.goto(f"{demo.url}/")
+    card = page.locator("section.card").nth(1)
+    assert card.locator(".big").inner_text().startswith(f"{after['value_ratio'] * 100:.0f}%")
+    page.screenshot(path=str(shots_dir / "dashboard-overview.png"), full_page=True)
+    assert page.errors == []
+
+
+def test_undo_puts_the_last_tag_back(demo, page):
+    page.goto(demo.link)
+    page.goto(f"{demo.url}/review")
+    first_id = page.locator("li.session").first.get_attribute("data-id")
+    page.keyboard.press("u")
+    expect(page.locator("li.session[data-tag='unsure']")).to_have_count(1)
+    page.keyboard.press("z")
+    expect(page.locator("#status")).to_have_text("Undone.")
+    assert api(demo, f"/api/v1/sessions/{first_id}")["tag"] is None
+
+
+def test_note_and_outcome_link_from_the_keyboard(demo, page):
+    page.goto(demo.link)
+    page.goto(f"{demo.url}/review")
+    first_id = page.locator("li.session").first.get_attribute("data-id")
+    page.keyboard.press("n")
+    page.fill("#ask-input", "Drafted the release notes")
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text("Note saved.")
+    page.keyboard.press("o")
+    page.fill("#ask-input", "https://docs.example/release-notes")
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_have_text("Outcome link saved.")
+    session = api(demo, f"/api/v1/sessions/{first_id}")
+    assert (session["note"], session["outcome_url"]) == (
+        "Drafted the release notes", "https://docs.example/release-notes")
+
+
+def test_session_page_tags_and_forgets(demo, page, shots_dir):
+    page.goto(demo.link)
+    sid = api(demo, "/api/v1/sessions", tag="untagged", limit=1)["sessions"][0]["id"]
+    page.goto(f"{demo.url}/sessions/{sid}")
+    page.screenshot(path=str(shots_dir / "dashboard-session.png"), full_page=True)
+    page.click("button[data-tag='busywork']")
+    expect(page.locator("#status")).to_have_text("Tag saved.")
+    assert api(demo, f"/api/v1/sessions/{sid}")["tag"] == "busywork"
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("#forget")
+    page.wait_for_url(f"{demo.url}/review")
+    r = requests.get(f"{demo.url}/api/v1/sessions/{sid}", timeout=10,
+                     headers={"Authorization": f"Bearer {demo.token}"})
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/review", "/session", "/settings", "/connect",
+                                  "/?range=1y", "locked"])
+def test_every_page_passes_the_accessibility_check(demo, page, path):
+    if path == "locked":
+        page.goto(f"{demo.url}/")  # no cookie yet: the page that explains how to get in
+    else:
+        page.goto(demo.link)
+        if path == "/session":
+            sid = api(demo, "/api/v1/sessions", limit=1)["sessions"][0]["id"]
+            path = f"/sessions/{sid}"
+        page.goto(f"{demo.url}{path}")
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], results.generate_report()
+    page.set_viewport_size({"width": 400, "height": 800})  # a narrow window
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
