@@ -7,9 +7,9 @@ import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from support import start_server
 
 from conftest import CHROMIUM
-from support import start_server
 
 
 @pytest.fixture
