@@ -1,6 +1,7 @@
 """The `candor` command: thin wrappers around the service's functions."""
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, config, report, security
+from . import __version__, config, export, report, security
 
 
 def _data_dir():
@@ -142,6 +143,80 @@ def stats(from_day, to_day, group):
                                                   "unsure_seconds", "untagged_seconds")]
         click.echo(f"{key:<12}{minutes[0]:>9}{minutes[1]:>10}{minutes[2]:>9}{minutes[3]:>10}"
                    f"{_pct(r['value_ratio']):>13}{_pct(r['coverage']):>10}")
+
+
+def _redaction(values):
+    """--redact titles,urls --redact notes → {"titles", "urls", "notes"}; none → nothing."""
+    if not values:
+        return set(export.DEFAULT_REDACTION)
+    chosen = {part.strip() for value in values for part in value.split(",") if part.strip()}
+    if chosen == {"none"}:
+        return set()
+    unknown = chosen - set(export.REDACTABLE)
+    if unknown:
+        raise click.BadParameter(f"unknown: {', '.join(sorted(unknown))}; choose from "
+                                 f"{', '.join(export.REDACTABLE)} (or none)",
+                                 param_hint="--redact")
+    return chosen
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="json",
+              show_default=True, help="json (verifiable), csv (spreadsheets) or html (a report).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The file to write (written whole or not at all).")
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="First local date (YYYY-MM-DD).")
+@click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Last local date (YYYY-MM-DD), inclusive.")
+@click.option("--redact", multiple=True, metavar="WHAT",
+              help="Leave out titles, urls and/or notes (comma-separated, repeatable); "
+                   "default: titles,notes; 'none' keeps everything.")
+@click.option("--owner", default=None, help="Whose journal this is (default: your user name).")
+def export_command(fmt, output, from_day, to_day, redact, owner):
+    """Export the journal for a coach: json, csv or a self-contained html report."""
+    from .db import connect
+
+    from_day = from_day.date() if from_day else None
+    to_day = to_day.date() if to_day else None
+    if from_day and to_day and from_day > to_day:
+        raise click.BadParameter("must not be before --from", param_hint="--to")
+    redaction = _redaction(redact)
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise click.ClickException(f"No such folder: {target.parent}")
+    db = connect(str(Path(_data_dir()) / "candor.db"))
+    try:
+        data = export.build(db, from_day, to_day, redaction, owner)
+    finally:
+        db.close()
+    try:
+        export.write_atomic(target, export.render(data, fmt))
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
+    click.echo(f"Exported {len(data['sessions'])} sessions to {target} ({fmt}"
+               f"{', without ' + ', '.join(sorted(redaction)) if redaction else ''})")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+def verify(file):
+    """Check that an exported journal is unchanged since export (exit 0 intact, 1 changed)."""
+    try:
+        data = json.loads(Path(file).read_text(encoding="utf-8"))
+        ok, message = export.verify(data)
+    except OSError as error:
+        click.echo(f"{file}: cannot read it: {error.strerror}", err=True)
+        sys.exit(2)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        click.echo(f"{file}: not a Candor journal: not JSON (journals are the json export)",
+                   err=True)
+        sys.exit(2)
+    except export.NotAJournal as error:
+        click.echo(f"{file}: {error}", err=True)
+        sys.exit(2)
+    click.echo(f"{file}: {message}")
+    sys.exit(0 if ok else 1)
 
 
 def _pct(value):
