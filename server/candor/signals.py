@@ -99,12 +99,17 @@ def refresh(db, where="1", params=()):
             f"SELECT {', '.join(_SESSION_FIELDS)} FROM sessions "
             f"WHERE signals IS NULL AND ({where})", list(params)).fetchall()
         updates = []
-        for row in stale:
-            session = dict(zip(_SESSION_FIELDS, row, strict=True))
-            events = [dict(zip(_EVENT_FIELDS, e, strict=True)) for e in db.conn.execute(
-                f"SELECT {', '.join(_EVENT_FIELDS)} FROM events WHERE session_id = ?",
-                [session["id"]])]
-            updates.append((json.dumps(find(session, events)), session["id"]))
+        for start in range(0, len(stale), 500):  # the events of 500 sessions per query
+            chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
+                     for row in stale[start:start + 500]]
+            events = {}
+            for row in db.conn.execute(
+                    f"SELECT session_id, {', '.join(_EVENT_FIELDS)} FROM events "
+                    f"WHERE session_id IN ({', '.join('?' * len(chunk))})",
+                    [s["id"] for s in chunk]):
+                events.setdefault(row[0], []).append(dict(zip(_EVENT_FIELDS, row[1:],
+                                                              strict=True)))
+            updates += [(json.dumps(find(s, events.get(s["id"], []))), s["id"]) for s in chunk]
         db.conn.executemany("UPDATE sessions SET signals = ? WHERE id = ?", updates)
     return len(updates)
 
