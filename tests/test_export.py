@@ -247,7 +247,11 @@ def test_the_api_serves_exports_as_downloads(client):
     assert r.headers["Content-Disposition"].startswith("attachment; filename=")
     assert r.mimetype == "text/csv"
     r = client.get("/api/v1/export")
-    assert export.verify(r.json)[0]
+    assert export.verify(r.json)[0] and r.json["redaction"] == ["notes", "titles"]
+    # As the settings page's form sends it: a "none" and the boxes ticked.
+    r = client.get("/api/v1/export?redact=none&redact=urls")
+    assert r.json["redaction"] == ["urls"]
+    assert client.get("/api/v1/export?redact=none").json["redaction"] == []
     for bad in ({"format": "pdf"}, {"redact": "secrets"}, {"from": "2026-02-30"}):
         r = client.get("/api/v1/export", query_string=bad)
         assert r.status_code == 422

@@ -144,3 +144,8 @@ def test_bad_dates_are_named(client, query, field):
     r = client.get("/api/v1/stats", query_string=query)
     assert r.status_code == 422
     assert field in r.json["errors"]["query"]
+
+
+def test_an_empty_date_means_no_bound(client):
+    # An HTML form sends its empty date boxes as "from=&to=".
+    assert client.get("/api/v1/stats?from=&to=").json == client.get("/api/v1/stats").json

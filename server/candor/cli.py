@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, config, export, report, security
+from . import __version__, coach, config, export, report, security
 
 
 def _data_dir():
@@ -217,6 +217,30 @@ def verify(file):
         sys.exit(2)
     click.echo(f"{file}: {message}")
     sys.exit(0 if ok else 1)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--name", default=None, help="The name to keep it under (default: its owner).")
+@click.option("--force", is_flag=True,
+              help="Import a journal that fails its check; it is shown as unverified.")
+def import_command(file, name, force):
+    """Import a worker's exported journal (json) to review it, read-only, in the dashboard."""
+    from .db import connect
+
+    data_dir = _data_dir()
+    db = connect(str(Path(data_dir) / "candor.db"))
+    try:
+        name, verified, created = coach.import_file(db, data_dir, file, name=name, force=force)
+    except coach.ImportRefused as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    finally:
+        db.close()
+    if not created:
+        click.echo(f"{file} is already imported as {name!r}: nothing to do.")
+    else:
+        click.echo(f"Imported {file} as {name!r}" + ("" if verified else
+                                                     " (UNVERIFIED: it failed its check)"))
 
 
 def _pct(value):

@@ -128,6 +128,27 @@ def m004(db):
     _run(db, "ALTER TABLE sessions ADD COLUMN signals TEXT")
 
 
+@journal(name="m005_imported_journals")
+def m005(db):
+    """Journals a coach imported (each one's sessions live in a file of its own)."""
+    _run(
+        db,
+        """
+        CREATE TABLE journals (
+            name TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            verified INTEGER NOT NULL,
+            file_sha256 TEXT NOT NULL UNIQUE,
+            exported_at TEXT,
+            range_from TEXT,
+            range_to TEXT,
+            redaction TEXT NOT NULL DEFAULT '',
+            imported_at INTEGER NOT NULL
+        )
+        """,
+    )
+
+
 def _run(db, script):
     """Run each statement of `script` inside the migration's transaction.
 

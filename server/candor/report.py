@@ -83,7 +83,7 @@ def _local_seconds_sql(stretches, column):
     return f"CASE {' '.join(cases)} ELSE {column} + ? END", params + [stretches[-1][1]]
 
 
-def _bounds(db, from_day, to_day):
+def bounds(db, from_day, to_day):
     """The range in seconds [start, end), from the dates or else from the data."""
     start_ms, end_ms = range_ms(from_day, to_day)
     if start_ms is None or end_ms is None:
@@ -102,7 +102,7 @@ def stats(db, from_day=None, to_day=None, group=None):
     Time and tokens count where they happened (a session over midnight counts on
     both days); a session counts once, in the group where it started.
     """
-    start, end = _bounds(db, from_day, to_day)
+    start, end = bounds(db, from_day, to_day)
     cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
     for key, tag, ms, tokens in _time_and_tokens(db, group, start, end):
         cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens

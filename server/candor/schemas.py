@@ -292,15 +292,23 @@ _SANE_DATES = validate.Range(date(2000, 1, 1), date(2999, 12, 31),
                              error="Must be a date from 2000-01-01 to 2999-12-31.")
 
 
+class LocalDate(fields.Date):
+    """A YYYY-MM-DD date; an empty value (an HTML form's empty date box) means none."""
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        return super().deserialize(None if value == "" else value, attr, data, **kwargs)
+
+
 class DateRangeSchema(Schema):
     """Inclusive local dates, in the server machine's time zone."""
 
     class Meta:
         unknown = EXCLUDE
 
-    from_ = fields.Date(data_key="from", validate=_SANE_DATES,
-                        metadata={"description": "YYYY-MM-DD, inclusive"})
-    to = fields.Date(validate=_SANE_DATES, metadata={"description": "YYYY-MM-DD, inclusive"})
+    from_ = LocalDate(data_key="from", validate=_SANE_DATES, allow_none=True,
+                      metadata={"description": "YYYY-MM-DD, inclusive"})
+    to = LocalDate(validate=_SANE_DATES, allow_none=True,
+                   metadata={"description": "YYYY-MM-DD, inclusive"})
 
     @validates_schema
     def _ordered(self, data, **kwargs):

@@ -1,6 +1,10 @@
 """The dashboard in a real browser, against a real `candor serve --demo`."""
 
+import json
+import os
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
 
 import pytest
@@ -118,9 +122,49 @@ def test_session_page_tags_and_forgets(demo, page, shots_dir):
     assert r.status_code == 404
 
 
+@pytest.fixture
+def coach_journal(demo, tmp_path):
+    """A second worker's journal, tampered with and force-imported into the demo server."""
+    from candor import config, export
+    from candor import demo as demo_data
+    from candor.db import connect
+    db = connect(str(config.data_dir(str(tmp_path / "worker")) / "candor.db"))
+    demo_data.fill(db, days=20, seed=9)
+    data = export.build(db, owner="Ada Lovelace")
+    db.close()
+    data["sessions"][0]["prompts"] += 1
+    path = tmp_path / "ada.json"
+    path.write_text(json.dumps(data))
+    data_dir = re.search(r"sessions in (\S+)", (tmp_path / f"server-{demo.port}.log")
+                         .read_text()).group(1)
+    done = subprocess.run([sys.executable, "-m", "candor", "import", str(path), "--force"],
+                          env={**os.environ, "CANDOR_DATA_DIR": data_dir}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return "ada-lovelace"
+
+
+def test_journals_side_by_side_and_read_only(demo, page, coach_journal, shots_dir):
+    page.goto(demo.link)
+    page.goto(f"{demo.url}/journals")
+    row = page.locator("table.journals tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator("th")).to_contain_text("Ada Lovelace")
+    expect(row.locator(".badge")).to_have_text("unverified")
+    page.screenshot(path=str(shots_dir / "dashboard-journals.png"))
+    page.click("text=Ada Lovelace")
+    expect(page.locator(".callout").first).to_contain_text("Unverified")
+    page.screenshot(path=str(shots_dir / "dashboard-journal-overview.png"), full_page=True)
+    page.goto(f"{demo.url}/journals/{coach_journal}/sessions")
+    page.locator("ol.queue a").first.click()
+    expect(page.locator("#forget")).to_have_count(0)
+    expect(page.locator("button[data-tag]")).to_have_count(0)
+
+
 @pytest.mark.parametrize("path", ["/", "/review", "/session", "/settings", "/connect",
-                                  "/?range=1y", "locked"])
-def test_every_page_passes_the_accessibility_check(demo, page, path):
+                                  "/?range=1y", "locked", "/journals", "/journals/ada-lovelace",
+                                  "/journals/ada-lovelace/sessions"])
+def test_every_page_passes_the_accessibility_check(demo, page, coach_journal, path):
     if path == "locked":
         page.goto(f"{demo.url}/")  # no cookie yet: the page that explains how to get in
     else:
@@ -135,3 +179,18 @@ def test_every_page_passes_the_accessibility_check(demo, page, path):
     assert serious == [], results.generate_report()
     page.set_viewport_size({"width": 400, "height": 800})  # a narrow window
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
+
+
+def test_the_settings_page_exports_a_journal(demo, page, tmp_path, shots_dir):
+    page.goto(demo.link)
+    page.goto(f"{demo.url}/settings")
+    page.screenshot(path=str(shots_dir / "dashboard-settings.png"), full_page=True)
+    page.select_option("select[name=format]", "json")
+    page.uncheck("input[value=notes]")
+    with page.expect_download() as download:
+        page.click("form[action='/api/v1/export'] button[type=submit]")
+    path = tmp_path / "journal.json"
+    download.value.save_as(path)
+    data = json.loads(path.read_text())
+    assert data["redaction"] == ["titles"]
+    assert len(data["sessions"]) == len(api(demo, "/api/v1/sessions", limit=500)["sessions"])

@@ -19,15 +19,23 @@ class ExportQuerySchema(DateRangeSchema):
     """What to export: the format, the local dates and what to leave out."""
 
     format = fields.String(load_default="json", validate=validate.OneOf(export.FORMATS))
-    redact = fields.String(load_default=",".join(export.DEFAULT_REDACTION), metadata={
-        "description": "Comma-separated: titles, urls, notes; empty keeps everything"})
+    redact = fields.List(fields.String(validate=validate.Length(max=100)), metadata={
+        "description": "What to leave out: titles, urls, notes (repeat, or comma-separate); "
+                       "'none' alone keeps everything. Default: titles and notes"})
 
     @validates("redact")
     def _known(self, value, **kwargs):
-        unknown = {p for p in value.split(",") if p} - set(export.REDACTABLE)
+        unknown = redaction(value) - set(export.REDACTABLE)
         if unknown:
             raise ValidationError(f"Unknown: {', '.join(sorted(unknown))}. "
-                                  f"Choose from {', '.join(export.REDACTABLE)}.")
+                                  f"Choose from {', '.join(export.REDACTABLE)}, or none.")
+
+
+def redaction(values):
+    """What to leave out, from the query's redact values (None: the default)."""
+    if values is None:
+        return set(export.DEFAULT_REDACTION)
+    return {p.strip() for v in values for p in v.split(",") if p.strip()} - {"none"}
 
 
 @blp.route("/export")
@@ -36,7 +44,7 @@ class ExportQuerySchema(DateRangeSchema):
 def export_journal(query):
     """The journal as a download: json (verifiable), csv or a self-contained html report."""
     data = export.build(get_db(), query.get("from_"), query.get("to"),
-                        {p for p in query["redact"].split(",") if p})
+                        redaction(query.get("redact")))
     fmt = query["format"]
     name = f"candor-journal-{date.today().isoformat()}.{fmt}"
     return Response(export.render(data, fmt), mimetype=_TYPES[fmt],

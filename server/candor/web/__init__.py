@@ -1,10 +1,11 @@
 """The dashboard: server-rendered pages on the API's own origin, thin views onto the logic."""
 
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from .. import __version__, charts, journal, report, security, signals
+from .. import __version__, charts, coach, journal, report, security, signals
 from ..db import get_db
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -47,7 +48,11 @@ def index():
         return response
     if not g.authenticated:
         return render_template("locked.html", wrong_token=False), 401
-    db = get_db()
+    return _overview(get_db())
+
+
+def _overview(db, imported=None):
+    """The overview of the user's journal, or of an imported one (read-only)."""
     first, last = _chosen_range()
     today = date.today()
     monday = today - timedelta(days=today.weekday())
@@ -56,9 +61,9 @@ def index():
     by_hour = report.stats(db, first, last, "hour")["groups"]
     untagged = journal.list_sessions(db, tag="untagged", limit=1)[0]
     return render_template(
-        "overview.html", first=first, last=last, ranges=RANGES,
+        "overview.html", first=first, last=last, ranges=RANGES, imported=imported,
         this_week=report.stats(db, monday, today), chosen=weekly,
-        low_coverage=LOW_COVERAGE, has_untagged=bool(untagged),
+        low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
         tag_chart=charts.time_by_tag(weekly),
         ratio_chart=charts.ratio_over_time(weekly["groups"]),
         site_chart=charts.time_by(by_site[:10], "Active time by site", horizontal=True,
@@ -90,6 +95,57 @@ def session_page(session_id):
     except journal.NotFound:
         abort(404, f"No session {session_id}.")
     return render_template("session.html", s=session)
+
+
+@bp.route("/journals")
+def journals():
+    """Imported journals side by side, for a coach."""
+    first, last = _chosen_range()
+    rows = coach.side_by_side(get_db(), current_app.config["DATA_DIR"], first, last)
+    return render_template("journals.html", rows=rows, first=first, last=last, ranges=RANGES,
+                           low_coverage=LOW_COVERAGE)
+
+
+@contextmanager
+def _imported(name):
+    """An imported journal's details and its database, or a 404."""
+    try:
+        details = coach.journal(get_db(), name)
+    except coach.UnknownJournal:
+        abort(404, f"No imported journal {name!r}.")
+    jdb = coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
+    try:
+        yield details, jdb
+    finally:
+        jdb.close()
+
+
+@bp.route("/journals/<string:name>")
+def journal_overview(name):
+    """An imported journal's overview, read-only."""
+    with _imported(name) as (details, jdb):
+        return _overview(jdb, imported=details)
+
+
+@bp.route("/journals/<string:name>/sessions")
+def journal_sessions(name):
+    """An imported journal's sessions, newest first, read-only."""
+    with _imported(name) as (details, jdb):
+        sessions, next_cursor = journal.list_sessions(
+            jdb, limit=100, cursor=request.args.get("cursor") or None)
+        return render_template("journal_sessions.html", imported=details, sessions=sessions,
+                               next_cursor=next_cursor)
+
+
+@bp.route("/journals/<string:name>/sessions/<uuid:session_id>")
+def journal_session(name, session_id):
+    """One session of an imported journal, read-only."""
+    with _imported(name) as (details, jdb):
+        try:
+            session = journal.session_detail(jdb, str(session_id))
+        except journal.NotFound:
+            abort(404, f"No session {session_id}.")
+        return render_template("session.html", s=session, imported=details)
 
 
 @bp.route("/settings")

@@ -1,0 +1,118 @@
+"""The coach's side: import journals, review them side by side, read-only."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from candor import coach, config, demo, export, report
+from candor.cli import main
+from candor.db import connect
+
+
+def make_journal(tmp_path, owner, seed, days=21):
+    """A worker's journal, exported to a file: (path, the worker's own stats)."""
+    db = connect(str(config.data_dir(str(tmp_path / f"worker-{owner}")) / "candor.db"))
+    demo.fill(db, days=days, seed=seed)
+    data = export.build(db, owner=owner)
+    stats = report.stats(db)
+    db.close()
+    path = tmp_path / f"{owner}.json"
+    path.write_text(json.dumps(data))
+    return path, stats
+
+
+@pytest.fixture
+def run(tmp_path):
+    data_dir = tmp_path / "coach"
+
+    def run(*args):
+        return CliRunner().invoke(main, list(args), env={"CANDOR_DATA_DIR": str(data_dir)})
+
+    run.data_dir = data_dir
+    return run
+
+
+def test_export_verify_import_gives_the_same_numbers(run, tmp_path):
+    path, worker = make_journal(tmp_path, "Ada Lovelace", seed=1)
+    assert run("verify", str(path)).exit_code == 0
+    result = run("import", str(path))
+    assert result.exit_code == 0, result.output
+    assert "as 'ada-lovelace'" in result.output
+    db = connect(str(run.data_dir / "candor.db"))
+    [row] = coach.side_by_side(db, run.data_dir)
+    assert row["owner"] == "Ada Lovelace" and row["verified"]
+    assert row["value_ratio"] == pytest.approx(worker["value_ratio"])
+    assert row["coverage"] == pytest.approx(worker["coverage"])
+    active = sum(worker[f"{t}_seconds"] for t in ("real", "busywork", "unsure", "untagged"))
+    assert row["active_seconds"] == pytest.approx(active)
+    assert row["sessions"] == worker["sessions"]
+    jdb = coach.open_journal(db, run.data_dir, "ada-lovelace")
+    assert report.stats(jdb)["real_seconds"] == pytest.approx(worker["real_seconds"])
+    jdb.close()
+    db.close()
+
+
+def test_importing_the_same_file_twice_is_a_no_op(run, tmp_path):
+    path, _ = make_journal(tmp_path, "Grace", seed=2)
+    assert run("import", str(path)).exit_code == 0
+    again = run("import", str(path))
+    assert again.exit_code == 0 and "already imported as 'grace'" in again.output
+    db = connect(str(run.data_dir / "candor.db"))
+    assert len(coach.journals(db)) == 1
+    db.close()
+
+
+def test_a_tampered_file_is_refused_unless_forced_then_marked(run, tmp_path):
+    path, _ = make_journal(tmp_path, "Mallory", seed=3)
+    data = json.loads(path.read_text())
+    data["sessions"][0]["tag"] = "real" if data["sessions"][0]["tag"] != "real" else "busywork"
+    path.write_text(json.dumps(data))
+    refused = run("import", str(path))
+    assert refused.exit_code == 1 and "record 1" in refused.output and "--force" in refused.output
+    forced = run("import", str(path), "--force")
+    assert forced.exit_code == 0 and "UNVERIFIED" in forced.output
+    db = connect(str(run.data_dir / "candor.db"))
+    assert coach.side_by_side(db, run.data_dir)[0]["verified"] is False
+    db.close()
+
+
+def test_a_second_journal_with_the_same_owner_needs_a_name(run, tmp_path):
+    first, _ = make_journal(tmp_path, "Sam", seed=4)
+    (tmp_path / "other").mkdir()
+    second, _ = make_journal(tmp_path / "other", "Sam", seed=5)
+    assert run("import", str(first)).exit_code == 0
+    clash = run("import", str(second))
+    assert clash.exit_code == 1 and "--name" in clash.output
+    assert run("import", str(second), "--name", "sam-2026").exit_code == 0
+
+
+def test_not_a_journal_is_refused(run, tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text('{"hello": 1}')
+    result = run("import", str(path))
+    assert result.exit_code == 1 and "not a Candor journal" in result.output
+
+
+def test_the_journals_api_and_pages(app, client, tmp_path):
+    data_dir = app.config["DATA_DIR"]
+    with app.app_context():
+        from candor.db import get_db
+        for owner, seed in (("Ada", 1), ("Grace", 2)):
+            path, _ = make_journal(tmp_path, owner, seed)
+            coach.import_file(get_db(), data_dir, path)
+    listed = client.get("/api/v1/journals").json["journals"]
+    assert [j["name"] for j in listed] == ["ada", "grace"]
+    assert set(listed[0]) == {"name", "owner", "verified", "value_ratio", "coverage",
+                              "active_seconds", "sessions", "signals"}
+    stats = client.get("/api/v1/journals/ada/stats", query_string={"group": "week"}).json
+    assert stats["groups"] and stats["value_ratio"] == pytest.approx(listed[0]["value_ratio"])
+    assert client.get("/api/v1/journals/nobody/stats").status_code == 404
+    page = client.get("/journals").get_data(as_text=True)
+    assert "Ada" in page and "Grace" in page
+    overview = client.get("/journals/ada").get_data(as_text=True)
+    assert "Journal of <strong>Ada</strong>, imported, read-only" in overview
+    sessions = client.get("/journals/ada/sessions").get_data(as_text=True)
+    first = sessions.split('/journals/ada/sessions/')[1].split('"')[0]
+    detail = client.get(f"/journals/ada/sessions/{first}").get_data(as_text=True)
+    assert "Forget this session" not in detail and "exports carry each session" in detail
