@@ -105,3 +105,33 @@ class Client:
 
     def close(self):
         self.conn.close()
+
+
+class LeanClient:
+    """A minimal keep-alive HTTP/1.1 client for POSTing JSON bytes.
+
+    http.client spends about 0.1 ms of Python per request parsing headers; at a
+    thousand requests a second that is the client's time, not the server's.
+    """
+
+    def __init__(self, server):
+        self.sock = socket.create_connection(("127.0.0.1", server.port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.reader = self.sock.makefile("rb")
+        self.head = (f"Host: {server.host}\r\nAuthorization: Bearer {server.token}\r\n"
+                     "Content-Type: application/json\r\n").encode()
+
+    def post(self, path, body):
+        """POST `body` (bytes); returns (status, parsed JSON answer)."""
+        self.sock.sendall(b"POST " + path.encode() + b" HTTP/1.1\r\n" + self.head
+                          + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        status = int(self.reader.readline().split()[1])
+        length = 0
+        while (line := self.reader.readline()) != b"\r\n":
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        return status, json.loads(self.reader.read(length))
+
+    def close(self):
+        self.reader.close()
+        self.sock.close()

@@ -1,8 +1,9 @@
 """How fast the real server takes in events, beside raw SQLite on the same machine.
 
 Starts `candor serve` on 127.0.0.1 and, on one keep-alive connection, measures
-single-event POSTs per second and events per second in 500-event batches; then
-inserts the same rows straight into SQLite in one transaction as the baseline.
+single-event POSTs per second (with a lean client, and again with http.client)
+and events per second in 500-event batches; then inserts the same rows straight
+into SQLite in one transaction as the baseline.
 
     .venv/bin/python bench/ingest.py [--single 5000] [--batched 50000]
 
@@ -17,7 +18,7 @@ import tempfile
 import time
 from datetime import datetime, timedelta
 
-from _server import Server
+from _server import LeanClient, Server
 
 from candor import demo, ingest
 from candor.schemas import load_event
@@ -42,12 +43,14 @@ def envelope(events):
             "events": events}
 
 
-def bench_single(server, events):
-    client = server.connection()
+def bench_single(server, events, lean=True):
+    """Single-event POSTs per second on one keep-alive connection."""
+    client = LeanClient(server) if lean else server.connection()
+    send = client.post if lean else (lambda path, body: client.request("POST", path, body))
     bodies = [json.dumps(envelope([event])).encode() for event in events]
     start = time.perf_counter()
     for body in bodies:
-        status, answer = client.request("POST", "/api/v1/events", body)
+        status, answer = send("/api/v1/events", body)
         assert status == 200 and answer["accepted"] == 1, answer
     elapsed = time.perf_counter() - start
     client.close()
@@ -87,18 +90,22 @@ def bench_raw_sqlite(events):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--single", type=int, default=5000, help="single-event requests")
+    parser.add_argument("--single", type=int, default=6000, help="single-event requests")
     parser.add_argument("--batched", type=int, default=50_000, help="events sent in batches")
     args = parser.parse_args()
     print(f"sqlite {sqlite3.sqlite_version}; {args.single + args.batched:,} demo events",
           flush=True)
     events = demo_events(args.single + args.batched, seed=3)
     single, batched = events[:args.single], events[args.single:]
+    half = len(single) // 2
     with Server() as server:
-        single_rate = bench_single(server, single)
+        single_rate = bench_single(server, single[:half])
+        stdlib_rate = bench_single(server, single[half:], lean=False)
         batched_rate = bench_batched(server, batched)
     raw_rate = bench_raw_sqlite(batched)
     print(f"{'single-event POSTs':<34} {single_rate:>10,.0f} requests/s   (target >= 1,200)")
+    print(f"{'  (same, with http.client)':<34} {stdlib_rate:>10,.0f} requests/s   "
+          "(the client's own Python is in this one)")
     print(f"{'batched POSTs (500 per batch)':<34} {batched_rate:>10,.0f} events/s     "
           "(target >= 40,000)")
     print(f"{'raw SQLite, one transaction':<34} {raw_rate:>10,.0f} events/s     (baseline)")

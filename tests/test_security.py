@@ -197,3 +197,13 @@ def test_every_route_but_health_openapi_and_the_front_page_needs_the_token(app, 
             refused = r.status_code == 401 and r.is_json and "token" in r.json["message"]
             public = rule.endpoint in security.PUBLIC_ENDPOINTS
             assert refused != public, (method, path, r.status_code)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/health", "/api/v1/stats", "/", "/no/such/page"])
+def test_every_response_carries_the_hardening_headers(anonymous, path):
+    r = anonymous.get(path)
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert "script-src" not in r.headers["Content-Security-Policy"]  # scripts: 'self' only
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["Cache-Control"] == "no-store"

@@ -151,9 +151,24 @@ HARDENING_HEADERS = {
 }
 
 
-def _harden(response):
-    response.headers.update(HARDENING_HEADERS)
-    return response
+class _Hardened:
+    """WSGI middleware adding HARDENING_HEADERS to every response, errors included.
+
+    (Cheaper than setting them on each Flask response object, and nothing can skip it.)
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.extra = list(HARDENING_HEADERS.items())
+        self.names = {name.lower() for name in HARDENING_HEADERS}
+
+    def __call__(self, environ, start_response):
+        def start(status, headers, exc_info=None):
+            if not self.names.intersection(name.lower() for name, _ in headers):
+                headers = headers + self.extra
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def init_app(app):
@@ -164,7 +179,7 @@ def init_app(app):
     with app.app_context():
         _current_token()  # create the token at start, not on the first request
     app.before_request(_check_request)
-    app.after_request(_harden)
+    app.wsgi_app = _Hardened(app.wsgi_app)
     CORS(
         app,
         resources={r"/api/v1/*": {"origins": [EXTENSION_ORIGIN]}},
