@@ -3,7 +3,8 @@
     .venv/bin/python bench/load.py [--clients 20] [--seconds 60]
 
 Each client holds one keep-alive connection and loops: mostly small event batches
-(as extensions send them), sometimes a stats or sessions read or a tag. At the
+(as extensions send them), sometimes today's stats (as the popup asks), the
+newest sessions or a tag. At the
 end, every acknowledged event must be in the journal exactly once.
 Targets: 0 errors, p99 <= 50 ms.
 """
@@ -40,8 +41,9 @@ def client_loop(server, seed, deadline, results):
                        "active_ms": 15_000} for n in range(rng.randint(1, 20))]
             method, path = "POST", "/api/v1/events"
             body = json.dumps({"client": {"id": f"load-{seed}"}, "events": events}).encode()
-        elif roll < 0.9:
-            method, path, body = "GET", "/api/v1/stats", None
+        elif roll < 0.9:  # what the popup asks: today's figures
+            today = datetime.now().date().isoformat()
+            method, path, body = "GET", f"/api/v1/stats?from={today}&to={today}", None
         elif roll < 0.95:
             method, path, body = "GET", "/api/v1/sessions?limit=50", None
         else:
@@ -81,7 +83,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
     results = []
-    with Server(threads=8) as server:
+    with Server() as server:  # as `candor serve` runs by default (4 threads)
         address = server.address()
         started = time.monotonic()
         deadline = started + args.seconds

@@ -52,6 +52,8 @@ def serve(port, demo, threads):
             db.close()
             click.echo(f"Demo journal with {counts['sessions']} sessions in {data_dir} "
                        "(deleted when you stop the server)")
+        from .db import start_checkpoints
+        start_checkpoints(app.config["DATABASE"])
         token = security.read_token(data_dir)
         click.echo(f"Candor {__version__} is serving your journal from {data_dir}")
         click.echo(f"Open the dashboard: http://127.0.0.1:{port}/?token={token}")

@@ -2,6 +2,7 @@
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 
 import sqlite_utils
@@ -35,9 +36,31 @@ def connect(path):
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes of a busy year stay hot
-    conn.execute("PRAGMA wal_autocheckpoint = 8192")
+    # Checkpoints normally run in the background (start_checkpoints); this is the
+    # safety net should the WAL outgrow 64 MiB anyway.
+    conn.execute("PRAGMA wal_autocheckpoint = 16384")
     migrations.apply(db)
     return db
+
+
+def start_checkpoints(path, every=1.0):
+    """Copy the WAL back into the database from a background thread, every `every` s.
+
+    A commit that has to checkpoint makes its request, and every writer queued
+    behind it, wait; a PASSIVE checkpoint here never blocks readers or writers.
+    """
+    def run():
+        db = connect(path)
+        while True:
+            time.sleep(every)
+            try:
+                db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:  # busy with another checkpoint: try again later
+                pass
+
+    thread = threading.Thread(target=run, name="candor-checkpoints", daemon=True)
+    thread.start()
+    return thread
 
 
 def get_db():
