@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from candor import coach, config, demo, export, report
+from candor import coach, config, create_app, demo, export, report, security
 from candor.cli import main
 from candor.db import connect
 
@@ -116,3 +116,42 @@ def test_the_journals_api_and_pages(app, client, tmp_path):
     first = sessions.split('/journals/ada/sessions/')[1].split('"')[0]
     detail = client.get(f"/journals/ada/sessions/{first}").get_data(as_text=True)
     assert "Forget this session" not in detail and "exports carry each session" in detail
+
+
+def test_a_coachs_notes_travel_back_to_the_worker(app, client, run, tmp_path):
+    # The worker's journal, exported; the coach (this app) imports it and writes notes.
+    worker_dir = tmp_path / "worker-Ada"
+    path, _ = make_journal(tmp_path, "Ada", seed=1)
+    with app.app_context():
+        from candor.db import get_db
+        coach.import_file(get_db(), app.config["DATA_DIR"], path)
+    session_id = json.loads(path.read_text())["sessions"][3]["id"]
+    week = client.get("/api/v1/journals/ada/stats", query_string={"group": "week"}).json[
+        "groups"][-1]["key"]
+    for kind, key, note in (("session", session_id, "Good use: the fix shipped."),
+                            ("week", week, "Fewer rewrites than last week."),
+                            ("week", "2020-W01", "")):
+        r = client.put("/api/v1/journals/ada/notes", json={"kind": kind, "key": key,
+                                                          "note": note})
+        assert r.status_code == 200
+    assert len(r.json["notes"]) == 2
+    assert client.put("/api/v1/journals/ada/notes", json={"kind": "month", "key": "x",
+                                                         "note": "n"}).status_code == 422
+    page = client.get(f"/journals/ada/sessions/{session_id}").get_data(as_text=True)
+    assert "Good use: the fix shipped." in page
+
+    # The coach sends the notes; the worker imports them and sees them beside their sessions.
+    notes_file = tmp_path / "notes.json"
+    result = CliRunner().invoke(main, ["export-notes", "ada", "-o", str(notes_file), "--coach",
+                                       "Grace"], env={"CANDOR_DATA_DIR": app.config["DATA_DIR"]})
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["import", str(notes_file)],
+                                env={"CANDOR_DATA_DIR": str(worker_dir)})
+    assert result.exit_code == 0 and "Kept 2 notes from Grace" in result.output
+    worker = create_app({"DATA_DIR": str(worker_dir), "PORT": 5765})
+    web = worker.test_client()
+    headers = {"Host": "127.0.0.1:5765",
+               "Authorization": f"Bearer {security.read_token(str(worker_dir))}"}
+    page = web.get(f"/sessions/{session_id}", headers=headers).get_data(as_text=True)
+    assert "From your coach" in page and "Good use: the fix shipped." in page
+    assert "— Grace" in page

@@ -227,13 +227,19 @@ def verify(file):
 @click.option("--force", is_flag=True,
               help="Import a journal that fails its check; it is shown as unverified.")
 def import_command(file, name, force):
-    """Import a worker's exported journal (json) to review it, read-only, in the dashboard."""
+    """Import a worker's journal to review it (coach), or a coach's notes on yours."""
     from .db import connect
 
     data_dir = _data_dir()
     db = connect(str(Path(data_dir) / "candor.db"))
     try:
-        name, verified, created = coach.import_file(db, data_dir, file, name=name, force=force)
+        raw, data = coach.read(file)
+        if isinstance(data, dict) and data.get("format") == coach.NOTES_FORMAT:
+            count = coach.import_notes(db, data)
+            click.echo(f"Kept {count} notes from {data.get('coach')}: they show beside "
+                       "your sessions and weeks.")
+            return
+        name, verified, created = coach.import_journal(db, data_dir, raw, data, name, force)
     except coach.ImportRefused as error:
         raise click.ClickException(f"{file}: {error}") from None
     finally:
@@ -243,6 +249,31 @@ def import_command(file, name, force):
     else:
         click.echo(f"Imported {file} as {name!r}" + ("" if verified else
                                                      " (UNVERIFIED: it failed its check)"))
+
+
+@main.command("export-notes")
+@click.argument("journal")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The file to write.")
+@click.option("--coach", "coach_name", required=True, help="Your name, as its owner will see it.")
+def export_notes(journal, output, coach_name):
+    """Write your notes on an imported journal to a file its owner can `candor import`."""
+    from .db import connect
+
+    data_dir = _data_dir()
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise click.ClickException(f"No such folder: {target.parent}")
+    db = connect(str(Path(data_dir) / "candor.db"))
+    try:
+        data = coach.export_notes(db, data_dir, journal, coach_name)
+    except coach.UnknownJournal:
+        raise click.ClickException(f"No imported journal {journal!r} "
+                                   "(see the Journals page for names)") from None
+    finally:
+        db.close()
+    export.write_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    click.echo(f"Wrote {len(data['notes'])} notes to {target}")
 
 
 def _pct(value):

@@ -44,15 +44,26 @@ def _ms(iso_text):
     return int(datetime.fromisoformat(iso_text).timestamp() * 1000)
 
 
-def import_file(db, data_dir, path, name=None, force=False, now=None):
-    """Import a journal file; returns (name, verified, created). Raises ImportRefused."""
+def read(path):
+    """A file's bytes and its parsed JSON; raises ImportRefused when it isn't JSON."""
     raw = Path(path).read_bytes()
     try:
-        data = json.loads(raw)
-        verified, message = export.verify(data)
+        return raw, json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ImportRefused(
             "not a Candor journal: not JSON (journals are the json export)") from None
+
+
+def import_file(db, data_dir, path, name=None, force=False, now=None):
+    """Import a journal file; returns (name, verified, created). Raises ImportRefused."""
+    raw, data = read(path)
+    return import_journal(db, data_dir, raw, data, name, force, now)
+
+
+def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
+    """Import a journal (its file's bytes and parsed JSON); see import_file."""
+    try:
+        verified, message = export.verify(data)
     except export.NotAJournal as error:
         raise ImportRefused(str(error)) from None
     if not verified and not force:
@@ -71,10 +82,11 @@ def import_file(db, data_dir, path, name=None, force=False, now=None):
     with write(db):
         db.conn.execute(
             "INSERT INTO journals (name, owner, verified, file_sha256, exported_at, range_from,"
-            " range_to, redaction, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " range_to, redaction, imported_at, head) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [name, str(data.get("owner")), int(verified), digest, data.get("exported_at"),
              data["range"].get("from"), data["range"].get("to"),
-             ",".join(data.get("redaction", [])), int((now or time.time()) * 1000)])
+             ",".join(data.get("redaction", [])), int((now or time.time()) * 1000),
+             data["integrity"].get("head")])
     return name, verified, True
 
 
@@ -160,3 +172,66 @@ def side_by_side(db, data_dir, from_day=None, to_day=None):
             "sessions": s["sessions"], "signals": counts,
         })
     return out
+
+
+# --- a coach's notes ----------------------------------------------------------------
+
+NOTES_FORMAT = "candor-coach-notes"
+NOTE_KINDS = ("session", "week")
+
+
+def set_note(db, kind, key, note, coach="", now=None):
+    """Keep (or, with an empty note, drop) a note on a session id or an ISO week (2026-W48)."""
+    with write(db):
+        if note:
+            db.conn.execute(
+                "INSERT INTO coach_notes (coach, kind, key, note, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (coach, kind, key) DO UPDATE SET note = excluded.note, "
+                "at = excluded.at", [coach, kind, key, note, int((now or time.time()) * 1000)])
+        else:
+            db.conn.execute("DELETE FROM coach_notes WHERE coach = ? AND kind = ? AND key = ?",
+                            [coach, kind, key])
+
+
+def notes(db, kind=None, key=None):
+    """Coach notes, newest first: [{"coach", "kind", "key", "note", "at"}]."""
+    where, params = "1", []
+    if kind:
+        where, params = where + " AND kind = ?", params + [kind]
+    if key:
+        where, params = where + " AND key = ?", params + [key]
+    return [{"coach": c, "kind": k, "key": y, "note": n,
+             "at": datetime.fromtimestamp(a / 1000).astimezone().isoformat(timespec="seconds")}
+            for c, k, y, n, a in db.conn.execute(
+                f"SELECT coach, kind, key, note, at FROM coach_notes WHERE {where} "
+                "ORDER BY at DESC", params)]
+
+
+def export_notes(db, data_dir, name, coach):
+    """The coach's notes on an imported journal, as a file its owner can import."""
+    details = journal(db, name)
+    head = db.conn.execute("SELECT head FROM journals WHERE name = ?", [name]).fetchone()[0]
+    jdb = open_journal(db, data_dir, name)
+    try:
+        kept = [{k: n[k] for k in ("kind", "key", "note", "at")} for n in notes(jdb)
+                if n["coach"] == ""]
+    finally:
+        jdb.close()
+    return {"format": NOTES_FORMAT, "version": 1, "coach": coach,
+            "journal": {"owner": details["owner"], "exported_at": details["exported_at"],
+                        "head": head},
+            "notes": kept}
+
+
+def import_notes(db, data):
+    """Keep a coach's notes (from export_notes) beside the sessions; returns how many."""
+    coach = str(data.get("coach") or "coach")[:100]
+    items = data.get("notes")
+    if not isinstance(items, list) or not all(
+            isinstance(n, dict) and n.get("kind") in NOTE_KINDS and isinstance(n.get("key"), str)
+            and isinstance(n.get("note"), str) for n in items):
+        raise ImportRefused("a coach's notes file with malformed notes")
+    for n in items:
+        set_note(db, n["kind"], n["key"][:100], n["note"][:10_000], coach=coach,
+                 now=_ms(n["at"]) / 1000 if isinstance(n.get("at"), str) else None)
+    return len(items)

@@ -149,6 +149,25 @@ def m005(db):
     )
 
 
+@journal(name="m006_coach_notes")
+def m006(db):
+    """A coach's notes on sessions and weeks ('' is the coach writing in this journal)."""
+    _run(
+        db,
+        """
+        CREATE TABLE coach_notes (
+            coach TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('session', 'week')),
+            key TEXT NOT NULL,
+            note TEXT NOT NULL,
+            at INTEGER NOT NULL,
+            PRIMARY KEY (coach, kind, key)
+        ) WITHOUT ROWID;
+        ALTER TABLE journals ADD COLUMN head TEXT
+        """,
+    )
+
+
 def _run(db, script):
     """Run each statement of `script` inside the migration's transaction.
 

@@ -118,6 +118,8 @@ def test_the_connect_page_pairs_the_extension(browser, live_server):
     page.goto(f"{live_server.url}/connect")  # the dashboard's "Connect the extension" page
     page.wait_for_selector('html[data-candor-pairing="paired"]', state="attached", timeout=5_000)
     assert browser.storage()["settings"]["token"] == live_server.token
+    # The page tells the person it worked.
+    page.wait_for_selector("#pairing-status:has-text('Connected')", timeout=5_000)
 
 
 def test_a_connect_page_on_another_port_is_refused(browser, live_server):

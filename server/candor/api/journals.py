@@ -2,7 +2,7 @@
 
 from flask import current_app
 from flask_smorest import abort
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from .. import coach, report
 from ..db import get_db
@@ -42,11 +42,56 @@ def list_journals(query):
 @blp.response(200, StatsSchema)
 def journal_stats(query, name):
     """One imported journal's stats, shaped like /api/v1/stats."""
-    try:
-        jdb = coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
-    except coach.UnknownJournal:
-        abort(404, message=f"No imported journal {name!r}.")
+    jdb = _journal_db(name)
     try:
         return report.stats(jdb, query.get("from_"), query.get("to"), query.get("group"))
+    finally:
+        jdb.close()
+
+
+class NoteSchema(Schema):
+    """A coach's note on a session (its id) or a week (2026-W48); empty drops it."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(coach.NOTE_KINDS))
+    key = fields.String(required=True, validate=validate.Length(1, 100))
+    note = fields.String(required=True, validate=validate.Length(max=10_000))
+
+
+class NoteOutSchema(NoteSchema):
+    coach = fields.String(metadata={"description": "'' for your own notes as a coach"})
+    at = fields.String()
+
+
+class NotesSchema(Schema):
+    notes = fields.List(fields.Nested(NoteOutSchema))
+
+
+def _journal_db(name):
+    try:
+        return coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
+    except coach.UnknownJournal:
+        abort(404, message=f"No imported journal {name!r}.")
+
+
+@blp.route("/journals/<string:name>/notes")
+@blp.response(200, NotesSchema)
+def journal_notes(name):
+    """Your notes, as a coach, on an imported journal's sessions and weeks."""
+    jdb = _journal_db(name)
+    try:
+        return {"notes": coach.notes(jdb)}
+    finally:
+        jdb.close()
+
+
+@blp.route("/journals/<string:name>/notes", methods=["PUT"])
+@blp.arguments(NoteSchema)
+@blp.response(200, NotesSchema)
+def put_journal_note(body, name):
+    """Keep a note on a session or a week of an imported journal (an empty note drops it)."""
+    jdb = _journal_db(name)
+    try:
+        coach.set_note(jdb, body["kind"], body["key"], body["note"])
+        return {"notes": coach.notes(jdb)}
     finally:
         jdb.close()

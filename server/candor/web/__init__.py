@@ -60,8 +60,11 @@ def _overview(db, imported=None):
     by_site = report.stats(db, first, last, "site")["groups"]
     by_hour = report.stats(db, first, last, "hour")["groups"]
     untagged = journal.list_sessions(db, tag="untagged", limit=1)[0]
+    weeks = {g["key"] for g in weekly["groups"]}
     return render_template(
         "overview.html", first=first, last=last, ranges=RANGES, imported=imported,
+        week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks],
+        week_keys=sorted(weeks, reverse=True),
         this_week=report.stats(db, monday, today), chosen=weekly,
         low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
         tag_chart=charts.time_by_tag(weekly),
@@ -94,7 +97,8 @@ def session_page(session_id):
         session = journal.session_detail(get_db(), str(session_id))
     except journal.NotFound:
         abort(404, f"No session {session_id}.")
-    return render_template("session.html", s=session)
+    return render_template("session.html", s=session,
+                           coach_notes=coach.notes(get_db(), "session", session["id"]))
 
 
 @bp.route("/journals")
@@ -145,7 +149,8 @@ def journal_session(name, session_id):
             session = journal.session_detail(jdb, str(session_id))
         except journal.NotFound:
             abort(404, f"No session {session_id}.")
-        return render_template("session.html", s=session, imported=details)
+        return render_template("session.html", s=session, imported=details,
+                               coach_notes=coach.notes(jdb, "session", session["id"]))
 
 
 @bp.route("/settings")
