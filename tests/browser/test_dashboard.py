@@ -159,6 +159,13 @@ def test_journals_side_by_side_and_read_only(demo, page, coach_journal, shots_di
     page.locator("ol.queue a").first.click()
     expect(page.locator("#forget")).to_have_count(0)
     expect(page.locator("button[data-tag]")).to_have_count(0)
+    # A coach's note on the session is kept with the imported journal.
+    page.fill("#coach-note", "Ask about the rewrites")
+    page.click("form.coach-note button[type=submit]")
+    expect(page.locator("#status")).to_have_text("Note saved.")
+    r = requests.get(f"{demo.url}/api/v1/journals/{coach_journal}/notes", timeout=10,
+                     headers={"Authorization": f"Bearer {demo.token}"})
+    assert [n["note"] for n in r.json()["notes"]] == ["Ask about the rewrites"]
 
 
 @pytest.mark.parametrize("path", ["/", "/review", "/session", "/settings", "/connect",
