@@ -197,31 +197,3 @@ def shots_dir():
     path = Path("/tmp/shots")
     path.mkdir(exist_ok=True)
     return path
-
-
-def serve_candor(data_dir, port):
-    """Start `candor serve` on `port` with `data_dir`; returns the process once it answers."""
-    import os
-    import subprocess
-    import sys
-    import urllib.request
-
-    env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir)}
-    log = open(Path(data_dir).parent / f"browser-server-{port}.log", "a")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "candor", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=1):
-                return process
-        except OSError as error:
-            if process.poll() is not None:
-                raise RuntimeError("candor serve exited early") from error
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("candor serve did not answer")

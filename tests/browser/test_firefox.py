@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import start_server
 
-from conftest import EXTENSION, SITES, serve_candor
+from conftest import EXTENSION, SITES
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 DEFAULT_PORT = 5765  # the extension's default server address, which the connect page must match
@@ -43,7 +44,7 @@ def test_firefox_syncs_a_session(tmp_path):
         pytest.skip(f"port {DEFAULT_PORT} is taken")
     data_dir = tmp_path / "data"
     data_dir.mkdir()
-    server = serve_candor(data_dir, DEFAULT_PORT)
+    server = start_server(data_dir, port=DEFAULT_PORT).process
     try:
         url = f"http://127.0.0.1:{DEFAULT_PORT}"
         token = subprocess.run(

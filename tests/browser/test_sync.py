@@ -4,9 +4,10 @@ import sqlite3
 import time
 
 import requests
+from support import start_server
 from test_capture import ASSISTANT_COPY
 
-from conftest import open_fixture, serve_candor
+from conftest import open_fixture
 
 SENTINEL = "SENTINEL-sync-91be"
 
@@ -96,7 +97,7 @@ def test_every_event_arrives_once_after_worker_kill_browser_restart_and_server_o
     queued = browser.queued_events()
     assert [e["id"] for e in queued] == [e["id"] for e in events], "the queue outlives the browser"
 
-    server = serve_candor(data_dir, port)
+    server = start_server(data_dir, port=port).process
     try:
         # The user presses "Sync now" in the options page rather than waiting for the backoff.
         options = browser.ctx.new_page()
