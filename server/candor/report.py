@@ -103,10 +103,11 @@ def stats(db, from_day=None, to_day=None, group=None):
     both days); a session counts once, in the group where it started.
     """
     start, end = bounds(db, from_day, to_day)
+    stretches = offset_stretches(start, end) if group in ("day", "week", "hour") else None
     cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
-    for key, tag, ms, tokens in _time_and_tokens(db, group, start, end):
+    for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches):
         cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
-    for key, tag, n in _session_counts(db, group, start, end):
+    for key, tag, n in _session_counts(db, group, start, end, stretches):
         cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] = n
     overall = {}
     for by_tag in cells.values():
@@ -135,9 +136,8 @@ def _key_sql(group, column, stretches):
     }[group]
 
 
-def _time_and_tokens(db, group, start, end):
+def _time_and_tokens(db, group, start, end, stretches):
     """(key, tag, active_ms, est_tokens) rows from the buckets in [start, end)."""
-    stretches = offset_stretches(start, end)
     if group == "site":  # buckets don't carry the site: add up each session, then join
         return db.conn.execute(
             "SELECT s.site, b.tag, SUM(b.ms), SUM(b.tokens) FROM ("
@@ -150,9 +150,9 @@ def _time_and_tokens(db, group, start, end):
         "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2", params + [start, end])
 
 
-def _session_counts(db, group, start, end):
+def _session_counts(db, group, start, end, stretches):
     """(key, tag, sessions) rows for the sessions that started in [start, end)."""
-    key, params = _key_sql(group, "started_at / 1000", offset_stretches(start, end))
+    key, params = _key_sql(group, "started_at / 1000", stretches)
     return db.conn.execute(
         f"SELECT {key}, tag, COUNT(*) FROM sessions "
         "WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2",
