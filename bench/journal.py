@@ -102,6 +102,7 @@ def main():
                                ("stats, one year by site", f"/api/v1/stats?{year}&group=site"),
                                ("review queue, first page",
                                 "/api/v1/sessions?tag=untagged&limit=50"),
+                               ("review queue page", "/review"),
                                ("overview page (last 12 weeks)", "/"),
                                ("overview page (last year)", "/?range=1y")]:
                 median, p90 = timed(client, url, args.rounds)

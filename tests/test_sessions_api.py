@@ -176,3 +176,11 @@ def test_bad_bulk_tags_are_named(client, body, field):
     r = client.post("/api/v1/sessions/tag", json=body)
     assert r.status_code == 422
     assert field in r.json["errors"]["json"]
+
+
+def test_recent_sites_for_the_review_filter(client, db):
+    now = datetime.now(LOCAL)
+    for site in ("claude", "claude", "gemini"):
+        make_session(client, now - timedelta(days=2), site=site)
+    make_session(client, now - timedelta(days=200), site="poe")  # too long ago
+    assert journal.recent_sites(db) == ["claude", "gemini"]

@@ -137,6 +137,14 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     return sessions, next_cursor
 
 
+def recent_sites(db, days=90):
+    """The sites of the sessions of the last `days` days, most used first."""
+    since = int(time.time() * 1000) - days * 86_400_000
+    return [site for (site,) in db.conn.execute(
+        "SELECT site FROM sessions WHERE started_at >= ? GROUP BY site ORDER BY count(*) DESC",
+        [since])]
+
+
 def change_session(db, session_id, changes, now_ms=None):
     """Set any of tag, note, outcome_url; a tag change is kept in the history."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms

@@ -85,7 +85,7 @@ def review():
     sessions, next_cursor = journal.list_sessions(
         db, tag="untagged", signal=signal, site=site, limit=50,
         cursor=request.args.get("cursor") or None)
-    sites = [g["key"] for g in report.stats(db, group="site")["groups"]]
+    sites = journal.recent_sites(db)
     return render_template("review.html", sessions=sessions, next_cursor=next_cursor,
                            signal=signal, site=site, signal_names=signals.NAMES, sites=sites)
 
