@@ -184,3 +184,33 @@ def test_recent_sites_for_the_review_filter(client, db):
         make_session(client, now - timedelta(days=2), site=site)
     make_session(client, now - timedelta(days=200), site="poe")  # too long ago
     assert journal.recent_sites(db) == ["claude", "gemini"]
+
+
+def test_forgetting_everything_needs_the_words_and_forgets_for_good(client, db):
+    made = [make_session(client, local(2026, 11, 9, 9 + i)) for i in range(3)]
+    for wrong in ({}, {"confirm": "yes"}):
+        r = client.delete("/api/v1/sessions", query_string=wrong)
+        assert r.status_code == 422 and "confirm" in r.json["errors"]["query"]
+    assert len(ids(client.get("/api/v1/sessions"))) == 3
+    r = client.delete("/api/v1/sessions", query_string={"confirm": "forget everything"})
+    assert r.status_code == 200 and r.json == {"forgotten": 3}
+    assert ids(client.get("/api/v1/sessions")) == []
+    assert client.get("/api/v1/stats").json["untagged_seconds"] == 0
+    for table in ("events", "session_buckets", "tag_changes"):
+        assert db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+    again = client.post("/api/v1/events", json=batch(event(made[0], "activity", active_ms=5)))
+    assert again.json["duplicates"] == 1  # a late re-send doesn't bring it back
+
+
+def test_most_signals_first(client):
+    calm = make_session(client, local(2026, 11, 10, 9))
+    sid = new_id()
+    t0 = local(2026, 11, 10, 8)
+    client.post("/api/v1/events", json=batch(*[e for i in range(4) for e in (
+        event(sid, "prompt", t0 + timedelta(seconds=i * 30), prompt_chars=10),
+        event(sid, "response", t0 + timedelta(seconds=i * 30 + 10), response_chars=4000))]))
+    newest = ids(client.get("/api/v1/sessions"))
+    ranked = client.get("/api/v1/sessions", query_string={"sort": "signals"}).json
+    assert newest == [calm, sid]
+    assert [s["id"] for s in ranked["sessions"]] == [sid, calm]
+    assert ranked["next_cursor"] is None

@@ -98,8 +98,11 @@ def _decode_cursor(cursor):
 
 
 def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=None, limit=50,
-                  cursor=None):
-    """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor)."""
+                  cursor=None, most_signals=False):
+    """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor).
+
+    `most_signals` puts the sessions with the most signals first (one page, no cursor).
+    """
     where, params = ["1"], []
     start, end = range_ms(from_day, to_day)
     if start is not None:
@@ -116,9 +119,18 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     elif tag:
         where.append("tag = ?")
         params.append(tag)
-    if signal:
-        # Bring the signals of every candidate up to date, then filter on them.
+    if signal or most_signals:
+        # Bring the signals of every candidate up to date, then filter or sort on them.
         signals.refresh(db, " AND ".join(where), params)
+    if most_signals:
+        if signal:
+            where.append("EXISTS (SELECT 1 FROM json_each(sessions.signals) "
+                         "WHERE json_extract(value, '$.name') = ?)")
+            params.append(signal)
+        return _fetch(db, " AND ".join(where), params,
+                      "ORDER BY json_array_length(signals) DESC, started_at DESC, id DESC "
+                      "LIMIT ?", [limit]), None
+    if signal:
         where.append("EXISTS (SELECT 1 FROM json_each(sessions.signals) "
                      "WHERE json_extract(value, '$.name') = ?)")
         params.append(signal)
@@ -216,6 +228,18 @@ def forget_session(db, session_id, now_ms=None):
         db.conn.execute(
             "INSERT OR IGNORE INTO forgotten_sessions (id, at) VALUES (?, ?)", [session_id, now_ms]
         )
+
+
+def forget_everything(db, now_ms=None):
+    """Delete every session of the journal (as forget_session does, for all); returns how many."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    with write(db):
+        count = db.conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        db.conn.execute("INSERT OR IGNORE INTO forgotten_sessions (id, at) "
+                        "SELECT id, ? FROM sessions", [now_ms])
+        for table in ("events", "session_buckets", "tag_changes", "sessions", "coach_notes"):
+            db.conn.execute(f"DELETE FROM {table}")
+    return count
 
 
 def today():

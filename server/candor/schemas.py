@@ -325,6 +325,9 @@ class SessionQuerySchema(DateRangeSchema):
         ("repeated_prompts", "no_reading_time", "burst", "no_outcome")))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(max=200))
+    sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "signals")),
+                         metadata={"description": "signals: the most signals first (one page, "
+                                                  "no cursor)"})
 
 
 class SessionPageSchema(Schema):
@@ -365,6 +368,15 @@ class StatsSchema(_Totals):
     """Active time by tag, the value ratio and its coverage (and per group, if asked)."""
 
     groups = fields.List(fields.Nested(StatsGroupSchema))
+
+
+class ForgetEverythingSchema(Schema):
+    confirm = fields.String(required=True, validate=validate.Equal(
+        "forget everything", error="Send confirm=forget everything to delete every session."))
+
+
+class ForgottenSchema(Schema):
+    forgotten = fields.Integer(metadata={"description": "How many sessions were deleted"})
 
 
 class BulkTagSchema(Schema):

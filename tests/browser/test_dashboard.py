@@ -201,3 +201,23 @@ def test_the_settings_page_exports_a_journal(demo, page, tmp_path, shots_dir):
     data = json.loads(path.read_text())
     assert data["redaction"] == ["titles"]
     assert len(data["sessions"]) == len(api(demo, "/api/v1/sessions", limit=500)["sessions"])
+
+
+def test_deleting_everything_asks_for_the_words(demo, page):
+    page.goto(demo.link)
+    page.goto(f"{demo.url}/settings")
+    page.fill("#confirm-forget", "yes please")
+    page.click("#forget-everything button")
+    expect(page.locator("#status")).to_contain_text("Nothing deleted")
+    assert api(demo, "/api/v1/sessions", limit=1)["sessions"]
+    page.fill("#confirm-forget", "forget everything")
+    page.click("#forget-everything button")
+    expect(page.locator("#status")).to_contain_text("Deleted")
+    assert api(demo, "/api/v1/sessions", limit=1)["sessions"] == []
+
+
+def test_the_review_queue_can_put_the_most_signals_first(demo, page):
+    page.goto(demo.link)
+    page.goto(f"{demo.url}/review?sort=signals")
+    first = page.locator("li.session").first
+    expect(first.locator("ul.signals li")).not_to_have_count(0)

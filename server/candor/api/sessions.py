@@ -7,6 +7,8 @@ from ..db import get_db
 from ..schemas import (
     BulkTagResultSchema,
     BulkTagSchema,
+    ForgetEverythingSchema,
+    ForgottenSchema,
     SessionChangeSchema,
     SessionDetailSchema,
     SessionPageSchema,
@@ -31,13 +33,21 @@ def list_sessions(query):
         sessions, next_cursor = journal.list_sessions(
             get_db(), from_day=query.get("from_"), to_day=query.get("to"),
             site=query.get("site"), tag=query.get("tag"), signal=query.get("signal"),
-            limit=query["limit"],
+            limit=query["limit"], most_signals=query["sort"] == "signals",
             cursor=query.get("cursor"),
         )
     except journal.BadCursor:
         abort(422, message="Bad cursor.",
               errors={"query": {"cursor": ["Not a cursor from this server."]}})
     return {"sessions": sessions, "next_cursor": next_cursor}
+
+
+@blp.route("/sessions", methods=["DELETE"])
+@blp.arguments(ForgetEverythingSchema, location="query")
+@blp.response(200, ForgottenSchema)
+def forget_everything(query):
+    """Delete every session of the journal (needs ?confirm=forget everything)."""
+    return {"forgotten": journal.forget_everything(get_db())}
 
 
 @blp.route("/sessions/tag", methods=["POST"])

@@ -82,12 +82,14 @@ def review():
     db = get_db()
     signal = request.args.get("signal") if request.args.get("signal") in signals.NAMES else None
     site = request.args.get("site") or None
+    most_signals = request.args.get("sort") == "signals"
     sessions, next_cursor = journal.list_sessions(
         db, tag="untagged", signal=signal, site=site, limit=50,
-        cursor=request.args.get("cursor") or None)
+        cursor=request.args.get("cursor") or None, most_signals=most_signals)
     sites = journal.recent_sites(db)
     return render_template("review.html", sessions=sessions, next_cursor=next_cursor,
-                           signal=signal, site=site, signal_names=signals.NAMES, sites=sites)
+                           signal=signal, site=site, signal_names=signals.NAMES, sites=sites,
+                           most_signals=most_signals)
 
 
 @bp.route("/sessions/<uuid:session_id>")
