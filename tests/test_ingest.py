@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support import expected_sessions, stored_sessions
 
-from candor import ingest
+from candor import ingest, journal
 from candor.db import connect
 from candor.schemas import EventSchema
 
@@ -35,6 +35,21 @@ def an_event(draw):
         if draw(st.booleans()):
             e[name] = draw(st.sampled_from(["a", "b", "c"]))
     return e
+
+
+def day_totals_match_the_buckets(db):
+    """The per-day totals (kept by triggers) equal the buckets and sessions added up."""
+    kept = db.conn.execute("SELECT day, tag, active_ms, est_tokens, sessions FROM day_totals "
+                           "WHERE active_ms OR est_tokens OR sessions ORDER BY 1, 2").fetchall()
+    time = {(d, t): (ms, tok) for d, t, ms, tok in db.conn.execute(
+        "SELECT date(bucket, 'unixepoch', 'localtime'), coalesce(tag, ''), SUM(active_ms), "
+        "SUM(est_tokens) FROM session_buckets GROUP BY 1, 2")}
+    started = dict(((d, t), n) for d, t, n in db.conn.execute(
+        "SELECT date(started_at / 1000, 'unixepoch', 'localtime'), coalesce(tag, ''), count(*) "
+        "FROM sessions GROUP BY 1, 2"))
+    computed = sorted((d, t, *time.get((d, t), (0, 0)), started.get((d, t), 0))
+                      for d, t in set(time) | set(started))
+    return kept == [row for row in computed if any(row[2:])]
 
 
 def bucket_totals(db):
@@ -70,6 +85,13 @@ def test_any_order_and_any_repeats_give_the_same_sessions(tmp_path_factory, even
             for sid, s in sorted(expected.items())
             if s["active_ms"] or s["est_tokens_in"] + s["est_tokens_out"]
         ]
+        # Tagging, re-tagging and forgetting keep the per-day totals right too.
+        sids = sorted(expected)
+        journal.apply_tags(db, [(sid, data.draw(st.sampled_from(["real", "busywork", None])), 0)
+                                for sid in sids])
+        assert day_totals_match_the_buckets(db)
+        journal.forget_session(db, sids[0])
+        assert day_totals_match_the_buckets(db)
     finally:
         db.close()
 

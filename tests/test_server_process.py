@@ -171,3 +171,25 @@ def test_days_and_hours_follow_daylight_saving_changes(tmp_path):
         assert groups("week") == {"2026-W44": 15}
     finally:
         server.kill()
+
+
+def test_days_follow_the_machine_when_its_time_zone_changes(tmp_path):
+    data_dir = tmp_path / "data"
+    sid = new_id()
+    server = start_server(data_dir, env={"TZ": "Asia/Kolkata"})
+    # 20:00 UTC on the 9th is 01:30 on the 10th in India, 15:00 on the 9th in New York.
+    post(server, event(sid, "activity", datetime(2026, 11, 9, 20, 0, tzinfo=timezone.utc),
+                       active_ms=60_000))
+
+    def days(server):
+        r = requests.get(f"{server.url}/api/v1/stats", headers=server.headers(), timeout=5,
+                         params={"from": "2026-11-09", "to": "2026-11-10", "group": "day"})
+        return {g["key"]: g["untagged_seconds"] for g in r.json()["groups"]}
+
+    assert days(server) == {"2026-11-09": 0, "2026-11-10": 60}
+    server.kill()
+    server = start_server(data_dir, env={"TZ": "America/New_York"})  # the laptop moved
+    try:
+        assert days(server) == {"2026-11-09": 60, "2026-11-10": 0}
+    finally:
+        server.kill()

@@ -40,7 +40,17 @@ def connect(path):
     # safety net should the WAL outgrow 64 MiB anyway.
     conn.execute("PRAGMA wal_autocheckpoint = 16384")
     migrations.apply(db)
+    _follow_time_zone(db)
     return db
+
+
+def _follow_time_zone(db):
+    """Recompute the per-day totals if the machine's time zone changed since they were made."""
+    zone = migrations.time_zone_signature()
+    row = db.conn.execute("SELECT value FROM meta WHERE key = 'day_totals_zone'").fetchone()
+    if row is None or row[0] != zone:
+        with write(db):
+            migrations.rebuild_day_totals(db)
 
 
 def start_checkpoints(path, every=1.0):

@@ -237,7 +237,8 @@ def forget_everything(db, now_ms=None):
         count = db.conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
         db.conn.execute("INSERT OR IGNORE INTO forgotten_sessions (id, at) "
                         "SELECT id, ? FROM sessions", [now_ms])
-        for table in ("events", "session_buckets", "tag_changes", "sessions", "coach_notes"):
+        for table in ("events", "session_buckets", "day_totals", "tag_changes", "sessions",
+                      "coach_notes"):
             db.conn.execute(f"DELETE FROM {table}")
     return count
 

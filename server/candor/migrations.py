@@ -1,5 +1,7 @@
 """Numbered schema migrations. Never edit one that has shipped: add the next."""
 
+import time
+
 from sqlite_utils.migrations import Migrations
 
 journal = Migrations("candor")
@@ -166,6 +168,83 @@ def m006(db):
         ALTER TABLE journals ADD COLUMN head TEXT
         """,
     )
+
+
+@journal(name="m007_day_totals")
+def m007(db):
+    """Per local day and tag: active time, tokens and sessions started, kept by triggers.
+
+    A year of reports then reads 365 rows per tag instead of every bucket and
+    session. Time and tokens follow the 15-minute buckets; a session counts on
+    the day it started. Days are the machine's local days ('localtime');
+    `db.connect` rebuilds the table when the machine's time zone changes.
+    Untagged is the tag ''.
+    """
+    db.execute(
+        "CREATE TABLE day_totals (day TEXT NOT NULL, tag TEXT NOT NULL, "
+        "active_ms INTEGER NOT NULL DEFAULT 0, est_tokens INTEGER NOT NULL DEFAULT 0, "
+        "sessions INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, tag)) WITHOUT ROWID"
+    )
+    bucket_day = "date({}.bucket, 'unixepoch', 'localtime')"
+    add_time = _day_change(bucket_day.format("NEW"), "coalesce(NEW.tag, '')",
+                           active_ms="NEW.active_ms", est_tokens="NEW.est_tokens")
+    take_time = _day_change(bucket_day.format("OLD"), "coalesce(OLD.tag, '')",
+                            active_ms="-OLD.active_ms", est_tokens="-OLD.est_tokens")
+    db.execute(f"CREATE TRIGGER day_time_add AFTER INSERT ON session_buckets "
+               f"BEGIN {add_time} END")
+    db.execute(f"CREATE TRIGGER day_time_take AFTER DELETE ON session_buckets "
+               f"BEGIN {take_time} END")
+    db.execute(f"CREATE TRIGGER day_time_change AFTER UPDATE ON session_buckets "
+               f"BEGIN {take_time} {add_time} END")
+    start_day = "date({}.started_at / 1000, 'unixepoch', 'localtime')"
+    add_session = _day_change(start_day.format("NEW"), "coalesce(NEW.tag, '')", sessions="1")
+    take_session = _day_change(start_day.format("OLD"), "coalesce(OLD.tag, '')",
+                               sessions="-1")
+    db.execute(f"CREATE TRIGGER day_sessions_add AFTER INSERT ON sessions "
+               f"BEGIN {add_session} END")
+    db.execute(f"CREATE TRIGGER day_sessions_take AFTER DELETE ON sessions "
+               f"BEGIN {take_session} END")
+    db.execute(
+        "CREATE TRIGGER day_sessions_change AFTER UPDATE OF started_at, tag ON sessions "
+        f"WHEN {start_day.format('OLD')} IS NOT {start_day.format('NEW')} "
+        f"OR OLD.tag IS NOT NEW.tag BEGIN {take_session} {add_session} END"
+    )
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+    rebuild_day_totals(db)
+
+
+def _day_change(day, tag, active_ms="0", est_tokens="0", sessions="0"):
+    """SQL adding the given amounts to one day_totals row (made if missing)."""
+    return (
+        "INSERT INTO day_totals (day, tag, active_ms, est_tokens, sessions) "
+        f"VALUES ({day}, {tag}, {active_ms}, {est_tokens}, {sessions}) "
+        "ON CONFLICT (day, tag) DO UPDATE SET active_ms = active_ms + excluded.active_ms, "
+        "est_tokens = est_tokens + excluded.est_tokens, "
+        "sessions = sessions + excluded.sessions;"
+    )
+
+
+def time_zone_signature():
+    """What identifies the machine's time zone rules, for day_totals."""
+    return f"{time.tzname}|{time.timezone}|{time.altzone}|{time.daylight}"
+
+
+def rebuild_day_totals(db):
+    """Recompute day_totals from the buckets and sessions, in the current time zone."""
+    db.execute("DELETE FROM day_totals")
+    db.execute(
+        "INSERT INTO day_totals (day, tag, active_ms, est_tokens) "
+        "SELECT date(bucket, 'unixepoch', 'localtime'), coalesce(tag, ''), SUM(active_ms), "
+        "SUM(est_tokens) FROM session_buckets GROUP BY 1, 2"
+    )
+    db.execute(
+        "INSERT INTO day_totals (day, tag, sessions) "
+        "SELECT date(started_at / 1000, 'unixepoch', 'localtime'), coalesce(tag, ''), count(*) "
+        "FROM sessions WHERE true GROUP BY 1, 2 "
+        "ON CONFLICT (day, tag) DO UPDATE SET sessions = excluded.sessions"
+    )
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day_totals_zone', ?)",
+               [time_zone_signature()])
 
 
 def _run(db, script):

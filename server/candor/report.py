@@ -1,9 +1,10 @@
 """The numbers: active time by tag, the value ratio and its coverage, overall and by group.
 
-Reports read only the 15-minute buckets (never the events). Local days, weeks
-and hours are computed in SQL with integer arithmetic, using the machine's UTC
-offset for each stretch of the range (found here, so DST is honoured), which
-keeps a year of a heavy user's buckets to a single indexed scan.
+Reports never read the events. Totals, days and weeks come from the per-day
+totals (kept by triggers on the 15-minute buckets, see migrations.m007); hours
+and sites from the buckets themselves. Local hours and the days sessions started
+on are computed in SQL with integer arithmetic, using the machine's UTC offset
+for each stretch of the range (found here, so DST is honoured).
 """
 
 import time
@@ -103,12 +104,16 @@ def stats(db, from_day=None, to_day=None, group=None):
     both days); a session counts once, in the group where it started.
     """
     start, end = bounds(db, from_day, to_day)
-    stretches = offset_stretches(start, end) if group in ("day", "week", "hour") else None
     cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
-    for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches):
-        cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
-    for key, tag, n in _session_counts(db, group, start, end, stretches):
-        cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] = n
+    if group in (None, "day", "week"):
+        for key, tag, ms, tokens, n in _from_day_totals(db, group, start, end):
+            cells.setdefault(key, {})[tag] = [ms, tokens, n]
+    else:
+        stretches = offset_stretches(start, end) if group == "hour" else None
+        for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches):
+            cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
+        for key, tag, n in _session_counts(db, group, start, end, stretches):
+            cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] = n
     overall = {}
     for by_tag in cells.values():
         for tag, figures in by_tag.items():
@@ -150,10 +155,30 @@ def _time_and_tokens(db, group, start, end, stretches):
         "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2", params + [start, end])
 
 
+def _from_day_totals(db, group, start, end):
+    """(key, tag, active_ms, est_tokens, sessions) rows from the per-day totals."""
+    first = date.fromtimestamp(start).isoformat()
+    last = date.fromtimestamp(end - 1).isoformat()
+    sums = {}
+    for day, tag, ms, tokens, n in db.conn.execute(
+            "SELECT day, tag, active_ms, est_tokens, sessions FROM day_totals "
+            "WHERE day >= ? AND day <= ?", [first, last]):
+        key = None
+        if group:
+            key = (date.fromisoformat(day) - _EPOCH_DAY).days
+            if group == "week":
+                key -= (key + 3) % 7  # the day number of its Monday
+        cell = sums.setdefault((key, tag or None), [0, 0, 0])
+        cell[0] += ms
+        cell[1] += tokens
+        cell[2] += n
+    return [(key, tag, *figures) for (key, tag), figures in sums.items()]
+
+
 def _session_counts(db, group, start, end, stretches):
     """(key, tag, sessions) rows for the sessions that started in [start, end)."""
     key, params = _key_sql(group, "started_at / 1000", stretches)
-    return db.conn.execute(
+    return db.conn.execute(  # site and hour only: days and weeks come from day_totals
         f"SELECT {key}, tag, COUNT(*) FROM sessions "
         "WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2",
         params + [start * 1000, end * 1000])
