@@ -1,9 +1,9 @@
-"""Read and change the journal: sessions, tags and the value ratio."""
+"""Read and change the journal: sessions, their tags, notes and outcome links."""
 
 import base64
 import json
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from datetime import time as dtime
 
 from . import signals
@@ -242,7 +242,3 @@ def forget_everything(db, now_ms=None):
             db.conn.execute(f"DELETE FROM {table}")
     return count
 
-
-def today():
-    """Today's local date."""
-    return date.today()

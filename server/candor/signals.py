@@ -112,10 +112,3 @@ def refresh(db, where="1", params=()):
             updates += [(json.dumps(find(s, events.get(s["id"], []))), s["id"]) for s in chunk]
         db.conn.executemany("UPDATE sessions SET signals = ? WHERE id = ?", updates)
     return len(updates)
-
-
-def of_session(db, session):
-    """A session's signals with their reasons (computed fresh from its events)."""
-    events = [dict(zip(_EVENT_FIELDS, e, strict=True)) for e in db.conn.execute(
-        f"SELECT {', '.join(_EVENT_FIELDS)} FROM events WHERE session_id = ?", [session["id"]])]
-    return find(session, events)
