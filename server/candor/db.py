@@ -64,18 +64,18 @@ def start_checkpoints(path, every=1.0):
     """
     def run():
         db = connect(path)
-        wal, last_size = f"{path}-wal", None
+        wal, last_written = f"{path}-wal", None
         while True:
             time.sleep(every)
             try:
-                size = os.stat(wal).st_size
+                written = os.stat(wal).st_mtime_ns
             except FileNotFoundError:
                 continue
-            if size == last_size:
+            if written == last_written:
                 continue  # nothing written since the last checkpoint: an idle server idles
             try:
                 db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                last_size = size
+                last_written = written
             except sqlite3.Error:  # busy with another checkpoint: try again later
                 pass
 
