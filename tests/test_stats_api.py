@@ -149,3 +149,13 @@ def test_bad_dates_are_named(client, query, field):
 def test_an_empty_date_means_no_bound(client):
     # An HTML form sends its empty date boxes as "from=&to=".
     assert client.get("/api/v1/stats?from=&to=").json == client.get("/api/v1/stats").json
+
+
+def test_all_time_counts_sessions_with_no_active_time(client):
+    old, recent = new_id(), new_id()
+    client.post("/api/v1/events", json=batch(
+        event(old, "session_start", datetime(2025, 1, 5, 9, 0, tzinfo=LOCAL)),  # nothing else
+        event(recent, "activity", datetime(2026, 11, 1, 9, 0, tzinfo=LOCAL), active_ms=1000)))
+    assert client.get("/api/v1/stats").json["sessions"] == 2
+    weeks = client.get("/api/v1/stats", query_string={"group": "week"}).json["groups"]
+    assert weeks[0]["key"] == "2025-W01" and weeks[0]["sessions"] == 1

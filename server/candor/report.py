@@ -103,12 +103,12 @@ def stats(db, from_day=None, to_day=None, group=None):
     Time and tokens count where they happened (a session over midnight counts on
     both days); a session counts once, in the group where it started.
     """
-    start, end = bounds(db, from_day, to_day)
     cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
     if group in (None, "day", "week"):
-        for key, tag, ms, tokens, n in _from_day_totals(db, group, start, end):
+        for key, tag, ms, tokens, n in _from_day_totals(db, group, from_day, to_day):
             cells.setdefault(key, {})[tag] = [ms, tokens, n]
     else:
+        start, end = bounds(db, from_day, to_day)
         stretches = offset_stretches(start, end) if group == "hour" else None
         for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches):
             cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
@@ -155,14 +155,13 @@ def _time_and_tokens(db, group, start, end, stretches):
         "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2", params + [start, end])
 
 
-def _from_day_totals(db, group, start, end):
+def _from_day_totals(db, group, from_day, to_day):
     """(key, tag, active_ms, est_tokens, sessions) rows from the per-day totals."""
-    first = date.fromtimestamp(start).isoformat()
-    last = date.fromtimestamp(end - 1).isoformat()
     sums = {}
     for day, tag, ms, tokens, n in db.conn.execute(
             "SELECT day, tag, active_ms, est_tokens, sessions FROM day_totals "
-            "WHERE day >= ? AND day <= ?", [first, last]):
+            "WHERE day >= ? AND day <= ?",
+            [from_day.isoformat() if from_day else "", to_day.isoformat() if to_day else "~"]):
         key = None
         if group:
             key = (date.fromisoformat(day) - _EPOCH_DAY).days
