@@ -16,7 +16,21 @@ _local = threading.local()
 # handler makes a waiting writer sleep in steps of up to 100 ms, which is what
 # a request's tail latency would be made of under load.
 _write_locks = {}
+_waiting = {}
 _write_locks_guard = threading.Lock()
+
+
+class _Waiting:
+    """Work of several threads waiting for one database's write lock."""
+
+    def __init__(self):
+        self.guard = threading.Lock()
+        self.items = []
+
+
+class _Work:
+    def __init__(self, fn):
+        self.fn, self.result, self.error, self.done = fn, None, None, False
 
 
 def connect(path):
@@ -25,6 +39,7 @@ def connect(path):
     db = sqlite_utils.Database(conn)
     with _write_locks_guard:
         db.write_lock = _write_locks.setdefault(str(path), threading.Lock())
+        db.waiting = _waiting.setdefault(str(path), _Waiting())
     # A waiting writer gets up to 10 s before "database is locked"; the API answers
     # 503 then, and the extension retries.
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -42,7 +57,8 @@ def connect(path):
     # Checkpoints normally run in the background (start_checkpoints); this is the
     # safety net should the WAL outgrow 64 MiB anyway.
     conn.execute("PRAGMA wal_autocheckpoint = 16384")
-    migrations.apply(db)
+    with db.write_lock:  # threads opening a new journal at once migrate it once
+        migrations.apply(db)
     _follow_time_zone(db)
     return db
 
@@ -112,6 +128,49 @@ def write(db):
             db.conn.rollback()
             raise
         db.conn.commit()
+
+
+def write_together(db, fn):
+    """Run fn(db) in a write transaction, sharing its commit with other threads' writes.
+
+    Group commit: the thread that gets the write lock runs the work of every
+    thread waiting for it, each in a savepoint of its own (one failing leaves the
+    others whole), and commits once; each thread then returns after that commit.
+    Under concurrent load this turns many small commits into few.
+    """
+    item = _Work(fn)
+    with db.waiting.guard:
+        db.waiting.items.append(item)
+    with db.write_lock:
+        if not item.done:
+            with db.waiting.guard:
+                batch, db.waiting.items = db.waiting.items, []
+            _run_together(db, batch)
+    if item.error is not None:
+        raise item.error
+    return item.result
+
+
+def _run_together(db, batch):
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        for work in batch:
+            db.conn.execute("SAVEPOINT work")
+            try:
+                work.result = work.fn(db)
+            except Exception as error:  # this one's failure is this one's answer
+                db.conn.execute("ROLLBACK TO work")
+                work.error = error
+            db.conn.execute("RELEASE work")
+        db.conn.commit()
+    except BaseException as error:
+        db.conn.rollback()
+        for work in batch:
+            work.result, work.error = None, work.error or error
+        raise
+    finally:
+        for work in batch:
+            work.done = True
 
 
 def close_all():

@@ -13,7 +13,7 @@ from operator import itemgetter
 from marshmallow import ValidationError
 
 from . import fast_batch
-from .db import write
+from .db import write_together
 from .migrations import BUCKET_SECONDS
 from .schemas import BatchEnvelopeSchema, load_event, parse_json
 
@@ -109,29 +109,34 @@ def store_events(db, events, now_ms=None):
     belongs to a forgotten session, counts as a duplicate and changes nothing.
     """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    result = BatchResult()
     if not events:
-        return result
-    with write(db):
-        known = _existing(db, "events", [e["id"] for e in events])
-        forgotten = _existing(db, "forgotten_sessions", {e["session_id"] for e in events})
-        fresh = []
-        for event in events:
-            if event["id"] in known or event["session_id"] in forgotten:
-                result.duplicates += 1
-                continue
-            known.add(event["id"])
-            event["received_at"] = now_ms
-            fresh.append(event)
-        result.accepted = len(fresh)
-        if fresh:
-            db.conn.executemany(
-                f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-                f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-                [_as_row({**_EMPTY_ROW, **e}) for e in fresh],
-            )
-            _add_to_sessions(db, fresh)
-            _add_to_buckets(db, fresh)
+        return BatchResult()
+    # Concurrent batches share one commit; a batch is acknowledged after it.
+    return write_together(db, lambda db: _store(db, events, now_ms))
+
+
+def _store(db, events, now_ms):
+    """store_events' work, inside a write transaction."""
+    result = BatchResult()
+    known = _existing(db, "events", [e["id"] for e in events])
+    forgotten = _existing(db, "forgotten_sessions", {e["session_id"] for e in events})
+    fresh = []
+    for event in events:
+        if event["id"] in known or event["session_id"] in forgotten:
+            result.duplicates += 1
+            continue
+        known.add(event["id"])
+        event["received_at"] = now_ms
+        fresh.append(event)
+    result.accepted = len(fresh)
+    if fresh:
+        db.conn.executemany(
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
+            [_as_row({**_EMPTY_ROW, **e}) for e in fresh],
+        )
+        _add_to_sessions(db, fresh)
+        _add_to_buckets(db, fresh)
     return result
 
 
