@@ -6,7 +6,9 @@ Each client holds one keep-alive connection and loops: mostly small event batche
 (as extensions send them), sometimes today's stats (as the popup asks), the
 newest sessions or a tag. At the
 end, every acknowledged event must be in the journal exactly once.
-Targets: 0 errors, p99 <= 50 ms.
+Targets: 0 errors, p99 <= 50 ms. Sessions and events are named with time-ordered
+ids, as the extension names them. The baseline is the same clients for a shorter
+while against an empty Flask app on the same waitress (bench/_floor.py).
 """
 
 import argparse
@@ -17,10 +19,12 @@ import sqlite3
 import statistics
 import threading
 import time
-import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
+from _floor import FloorServer
 from _server import Client, Server
+
+from candor import demo
 
 PROCESSES = 4  # clients are spread over processes so the client's GIL isn't measured
 
@@ -32,12 +36,12 @@ def client_loop(server, seed, deadline, results):
     while time.monotonic() < deadline:
         roll = rng.random()
         if roll < 0.8 or not sessions:
-            sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            now = time.time_ns() // 1_000_000
+            sid = demo.uuid7(now, rng)  # ids as the extension makes them
             sessions.append(sid)
-            now = datetime.now(timezone.utc)
-            events = [{"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                       "session_id": sid, "type": "activity", "site": "claude",
-                       "ts": (now - timedelta(seconds=n)).isoformat(),
+            events = [{"id": demo.uuid7(now - n * 1000, rng), "session_id": sid,
+                       "type": "activity", "site": "claude",
+                       "ts": datetime.fromtimestamp(now / 1000 - n, timezone.utc).isoformat(),
                        "active_ms": 15_000} for n in range(rng.randint(1, 20))]
             method, path = "POST", "/api/v1/events"
             body = json.dumps({"client": {"id": f"load-{seed}"}, "events": events}).encode()
@@ -77,41 +81,56 @@ def client_process(server, seeds, deadline, queue):
     queue.put(results)
 
 
+def run_clients(address, clients, seconds):
+    """Run `clients` clients against `address` for `seconds`; (results, elapsed seconds)."""
+    results = []
+    started = time.monotonic()
+    deadline = started + seconds
+    queue = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=client_process, args=(
+        address, range(n, clients, PROCESSES), deadline, queue)) for n in range(PROCESSES)]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        results.extend(queue.get())
+    for p in procs:
+        p.join()
+    return results, time.monotonic() - started
+
+
+def latency(results, elapsed):
+    """Requests per second, p50 and p99 in ms, and errors."""
+    latencies = sorted(x for r in results for x in r[0])
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+    return len(latencies) / elapsed, p50, p99, sum(r[1] for r in results)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--baseline-seconds", type=float, default=10)
     args = parser.parse_args()
-    results = []
+    with FloorServer() as floor:
+        floor_figures = latency(*run_clients(floor.address(), args.clients,
+                                             args.baseline_seconds))
     with Server() as server:  # as `candor serve` runs by default (4 threads)
-        address = server.address()
-        started = time.monotonic()
-        deadline = started + args.seconds
-        queue = multiprocessing.Queue()
-        procs = [multiprocessing.Process(target=client_process, args=(
-            address, range(n, args.clients, PROCESSES), deadline, queue))
-            for n in range(PROCESSES)]
-        for p in procs:
-            p.start()
-        for _ in procs:
-            results.extend(queue.get())
-        for p in procs:
-            p.join()
-        elapsed = time.monotonic() - started
+        results, elapsed = run_clients(server.address(), args.clients, args.seconds)
         db = sqlite3.connect(server.data_dir / "candor.db")
         stored = {row[0] for row in db.execute("SELECT id FROM events")}
         db.close()
-    latencies = sorted(x for r in results for x in r[0])
-    errors = sum(r[1] for r in results)
+    rate, p50, p99, errors = latency(results, elapsed)
     acked = [i for r in results for i in r[2]]
     missing = len(set(acked) - stored)
-    p50 = statistics.median(latencies) * 1000
-    p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-    print(f"{args.clients} clients for {elapsed:.0f} s: {len(latencies) / elapsed:,.0f} requests/s")
+    print(f"{args.clients} clients for {elapsed:.0f} s: {rate:,.0f} requests/s")
     print(f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms   (target p99 <= 50 ms)")
     print(f"errors {errors}   (target 0)")
     print(f"acknowledged events {len(acked):,}, missing from the journal {missing}, "
           f"stored twice {len(acked) - len(set(acked))}")
+    rate, p50, p99, errors = floor_figures
+    print(f"baseline, an empty Flask app on the same waitress ({args.baseline_seconds:.0f} s): "
+          f"{rate:,.0f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}")
 
 
 if __name__ == "__main__":

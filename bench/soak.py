@@ -13,10 +13,11 @@ import json
 import os
 import random
 import time
-import uuid
 from datetime import datetime, timezone
 
 from _server import Server
+
+from candor import demo
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -48,12 +49,13 @@ def main():
         print(f"start: RSS {rss_mb(pid):.1f} MB", flush=True)
         samples, sent, errors, next_report = [], 0, 0, start + 30
         while (now := time.monotonic()) < start + args.seconds:
-            sid = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-            ts = datetime.now(timezone.utc).isoformat()
+            now_ms = time.time_ns() // 1_000_000
+            sid = demo.uuid7(now_ms, rng)  # ids as the extension makes them
+            ts = datetime.fromtimestamp(now_ms / 1000, timezone.utc).isoformat()
             if sent % 10 == 9:
                 status, _ = conn.request("GET", "/api/v1/stats")
             else:
-                events = [{"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                events = [{"id": demo.uuid7(now_ms, rng),
                            "session_id": sid, "type": "activity", "site": "chatgpt",
                            "ts": ts, "active_ms": 15_000} for _ in range(rng.randint(1, 10))]
                 status, _ = conn.request("POST", "/api/v1/events", json.dumps(

@@ -1,10 +1,14 @@
 """POST /api/v1/events: every event accepted once, duplicates known, bad ones named."""
 
 import json
+import random
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from support import batch, event, new_id
+
+from candor import demo
 
 URL = "/api/v1/events"
 
@@ -196,3 +200,19 @@ def test_events_of_a_forgotten_session_are_not_stored_again(client, db):
     assert r.json == {"accepted": 0, "duplicates": 3, "rejected": []}
     assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
     assert count(db, "events") == 0
+
+
+def test_time_ordered_ids_as_the_extension_makes_them(client, db):
+    # The extension names sessions and events with UUID version 7 (time first, so new
+    # rows land at the end of the indexes); the demo generator does the same.
+    _, events = demo.session_events(random.Random(3), 1_795_600_000_000, "real")
+    for e in events:
+        assert uuid.UUID(e["id"]).version == 7
+        assert uuid.UUID(e["id"]).int >> 80 == e["ts"]
+    sent = [demo.as_json(e) for e in events]
+    assert client.post(URL, json=batch(*sent)).json == {
+        "accepted": len(events), "duplicates": 0, "rejected": []}
+    assert client.post(URL, json=batch(*sent)).json == {
+        "accepted": 0, "duplicates": len(events), "rejected": []}
+    assert count(db, "events") == len(events)
+    assert client.get(f"/api/v1/sessions/{events[0]['session_id']}").json["prompts"] > 0

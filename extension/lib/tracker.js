@@ -12,6 +12,7 @@
 import { KEYS } from "./storage.js";
 import { serial } from "./serial.js";
 import { makeEvent } from "./events.js";
+import { uuidv7 } from "./ids.js";
 
 /** A session with no activity for this long is over. */
 export const SESSION_IDLE_MS = 30 * 60_000;
@@ -32,7 +33,7 @@ const COUNTED = { prompt: "prompts", response: "responses", copy: "copies" };
  * The session tracker. `record(events)` stores events (the queue); `idle` is chrome.idle;
  * `alarms` is chrome.alarms; `now` and `newId` are injectable for tests.
  */
-export function createTracker({ storage, idle, alarms, record, now = Date.now, newId = () => crypto.randomUUID() }) {
+export function createTracker({ storage, idle, alarms, record, now = Date.now, newId = () => uuidv7() }) {
   const run = serial();
 
   /** Active time since the tab's last mark, if the user is active; moves the mark. */

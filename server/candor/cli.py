@@ -2,6 +2,7 @@
 
 import errno
 import json
+import logging
 import os
 import shutil
 import signal
@@ -61,6 +62,9 @@ def serve(port, demo, threads):
         sys.stdout.flush()
         # Stop as cleanly on SIGTERM as on Ctrl+C (the demo's folder is removed).
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        # Waitress warns "Task queue depth is N" for every request that waits for a
+        # thread: under a burst that is a line per request, costing more than the work.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         waitress.serve(app, host="127.0.0.1", port=port, threads=threads, ident="candor")
     finally:
         if demo:

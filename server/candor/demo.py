@@ -47,9 +47,20 @@ def _fingerprint(rng, near=None):
     return f"{value:016x}"
 
 
+def uuid7(ms, rng):
+    """A UUID version 7 made at `ms` (Unix milliseconds), as the extension names things.
+
+    Draws 128 bits from `rng` (74 are used) so the rest of a seeded demo stays the same.
+    """
+    rand = rng.getrandbits(128) & ((1 << 74) - 1)
+    value = ((ms << 80) | (0x7 << 76) | ((rand >> 62) << 64)  # time, version, 12 bits
+             | (0b10 << 62) | (rand & ((1 << 62) - 1)))  # variant, 62 bits
+    return str(uuid.UUID(int=value))
+
+
 def session_events(rng, start_ms, kind):
     """One session's events (as stored rows, `ts` in ms) of the given kind."""
-    session_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    session_id = uuid7(start_ms, rng)
     site, _, models = rng.choices(SITES, weights=[s[1] for s in SITES])[0]
     model = rng.choice(models)
     title = rng.choice(TITLES[kind])
@@ -58,7 +69,7 @@ def session_events(rng, start_ms, kind):
     url = f"https://{host}/c/{conv}"
 
     def event(kind_, ts, **fields):
-        row = {"id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        row = {"id": uuid7(ts, rng),
                "session_id": session_id, "type": kind_, "ts": ts, "site": site}
         row.update({k: v for k, v in fields.items() if v is not None})
         return row

@@ -1,0 +1,71 @@
+"""The floor for bench/load.py: an empty Flask app on the same waitress, same threads.
+
+It answers every request with a small JSON object and does nothing else, so what the
+clients see against it is what waitress, Flask and the clients themselves cost on
+this machine.
+
+    python bench/_floor.py PORT THREADS
+"""
+
+import http.client
+import logging
+import subprocess
+import sys
+import time
+
+from _server import Address, free_port
+
+
+def app():
+    from flask import Flask, request
+
+    floor = Flask(__name__)
+
+    @floor.route("/", defaults={"path": ""}, methods=["GET", "POST", "PATCH"])
+    @floor.route("/<path:path>", methods=["GET", "POST", "PATCH"])
+    def answer(path):
+        request.get_data()
+        return {"accepted": 0, "duplicates": 0, "rejected": []}
+
+    return floor
+
+
+class FloorServer:
+    """The floor app in its own process on a free port of 127.0.0.1."""
+
+    def __init__(self, threads=4):
+        self.port = free_port()
+        self.process = subprocess.Popen([sys.executable, __file__, str(self.port), str(threads)])
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    break
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the floor server did not start") from None
+                time.sleep(0.05)
+
+    def address(self):
+        return Address(self.port, f"127.0.0.1:{self.port}", "none")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+if __name__ == "__main__":
+    import waitress
+
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # as `candor serve`
+    waitress.serve(app(), host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]))
