@@ -43,19 +43,21 @@ class FloorServer:
                 conn.request("GET", "/")
                 if conn.getresponse().status == 200:
                     conn.close()
-                    break
+                    return
             except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError("the floor server did not start") from None
-                time.sleep(0.05)
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("the floor server did not start")
+            time.sleep(0.05)
 
     def address(self):
         return Address(self.port, f"127.0.0.1:{self.port}", "none")
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
     def __enter__(self):
         return self

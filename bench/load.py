@@ -1,14 +1,15 @@
 """Many clients at once against the real server: throughput, latency, errors, and no loss.
 
-    .venv/bin/python bench/load.py [--clients 20] [--seconds 60]
+    .venv/bin/python bench/load.py [--clients 20] [--seconds 60] [--baseline-seconds 10]
 
-Each client holds one keep-alive connection and loops: mostly small event batches
-(as extensions send them), sometimes today's stats (as the popup asks), the
-newest sessions or a tag. At the
-end, every acknowledged event must be in the journal exactly once.
-Targets: 0 errors, p99 <= 50 ms. Sessions and events are named with time-ordered
-ids, as the extension names them. The baseline is the same clients for a shorter
-while against an empty Flask app on the same waitress (bench/_floor.py).
+Each client holds one keep-alive connection and loops without pause: mostly small
+event batches (as extensions send them, sessions and events named with time-ordered
+ids as the extension names them), sometimes today's stats (as the popup asks), the
+newest sessions or a tag. At the end, every acknowledged event must be in the journal
+exactly once. Targets: 0 errors, p99 <= 50 ms.
+
+The baseline is the same clients, for a shorter while, against an empty Flask app on
+the same waitress (bench/_floor.py): what the framework and the clients cost here.
 """
 
 import argparse
