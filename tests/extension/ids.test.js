@@ -33,12 +33,14 @@ test("ids made in the same millisecond differ", () => {
 test("the tracker names sessions and events with time-ordered ids by default", async () => {
   const api = fakeChrome();
   const recorded = [];
+  let clock = Date.parse("2026-11-25T10:00:00Z");
   const tracker = createTracker({
     storage: createStorage(api), idle: api.idle, alarms: api.alarms,
-    record: async (events) => recorded.push(...events),
+    record: async (events) => recorded.push(...events), now: () => clock,
   });
   const page = { site: "chatgpt", conversation: "abc", url: "https://chatgpt.com/c/abc" };
   await tracker.signal(7, { ...page, kind: "focus" });
+  clock += 4_000;
   await tracker.signal(7, { ...page, kind: "blur" });
   assert.deepEqual(recorded.map((e) => e.type), ["session_start", "activity"]);
   for (const event of recorded) {
