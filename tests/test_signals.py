@@ -1,11 +1,12 @@
 """Signals fire on sessions built to show them, and stay quiet on ones built not to."""
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from support import batch, event, new_id
 
-from candor import signals
+from candor import demo, signals
 
 T0 = datetime(2026, 11, 18, 10, 0, tzinfo=timezone.utc)
 FP = "00ff00ff00ff00ff"
@@ -134,3 +135,25 @@ def test_thresholds_live_in_one_place():
               {"id": "b", "type": "prompt", "ts": 1000}]
     assert [s["name"] for s in signals.find(session, events, custom)] == ["burst"]
     assert signals.find(session, events) == []
+
+
+def test_signals_stored_for_a_journal_are_those_of_each_session_on_its_own(db):
+    # refresh() reads the events of 500 sessions at a time as rows; find() takes one
+    # session's events as dicts. Both must see the same session.
+    demo.fill(db, days=21, seed=5)
+    db.conn.execute("UPDATE sessions SET signals = NULL")
+    db.conn.commit()
+    assert signals.refresh(db) > 0
+    fields = ("id", "type", "ts", "response_chars", "fingerprint")
+    sessions = db.conn.execute(
+        "SELECT id, est_tokens_in, est_tokens_out, copies, outcome_url, signals "
+        "FROM sessions").fetchall()
+    fired = set()
+    for sid, tokens_in, tokens_out, copies, outcome_url, stored in sessions:
+        session = {"est_tokens_in": tokens_in, "est_tokens_out": tokens_out,
+                   "copies": copies, "outcome_url": outcome_url}
+        events = [dict(zip(fields, row, strict=True)) for row in db.conn.execute(
+            f"SELECT {', '.join(fields)} FROM events WHERE session_id = ?", [sid])]
+        assert json.loads(stored) == signals.find(session, events), sid
+        fired.update(s["name"] for s in json.loads(stored))
+    assert {"burst", "repeated_prompts"} <= fired  # the demo's busywork shows these

@@ -35,47 +35,57 @@ THRESHOLDS = Thresholds()
 NAMES = ("repeated_prompts", "no_reading_time", "burst", "no_outcome")
 
 
-def _hamming(a, b):
-    return bin(int(a, 16) ^ int(b, 16)).count("1")
-
-
 def find(session, events, t=THRESHOLDS):
     """The signals of one session: [{"name", "reason"}], from its totals and its events."""
-    events = sorted(events, key=lambda e: (e["ts"], e["id"]))
-    found = []
+    ordered = sorted((None, e["ts"], e["id"], e["type"], e.get("response_chars"),
+                      e.get("fingerprint")) for e in events)
+    return _find(session, ordered, t)
 
-    prints = [e["fingerprint"] for e in events if e["type"] == "prompt" and e.get("fingerprint")]
+
+def _find(session, events, t=THRESHOLDS):
+    """find(), from (session_id, ts, id, type, response_chars, fingerprint) rows in time order.
+
+    One pass over the events, as tuples: a first export computes this for every
+    session of the year.
+    """
+    found = []
+    prompts, prints, rushed = 0, [], 0
+    last_answer = previous = None  # (ts, response_chars) of the latest response
+    read_after = False  # activity, a copy or a prompt since the latest response
+    for _, ts, _, kind, chars, fingerprint in events:
+        if kind == "response":
+            last_answer = previous = (ts, chars or 0)
+            read_after = False
+        elif kind == "prompt":
+            prompts += 1
+            if fingerprint:
+                prints.append(int(fingerprint, 16))
+            # burst: sooner after the answer than reading a share of it takes
+            if previous is not None:
+                needed_ms = previous[1] / t.read_chars_per_second * t.read_share * 1000
+                if ts - previous[0] < needed_ms:
+                    rushed += 1
+                previous = None
+            read_after = True
+        elif kind in ("activity", "copy"):
+            read_after = True
+
     repeats = sum(
-        any(_hamming(fp, earlier) <= t.near_repeat_bits for earlier in prints[:i])
+        any((fp ^ earlier).bit_count() <= t.near_repeat_bits for earlier in prints[:i])
         for i, fp in enumerate(prints)
     )
-    prompts = sum(e["type"] == "prompt" for e in events)
     if repeats >= t.min_repeats and repeats >= t.min_repeat_share * prompts:
         found.append({"name": "repeated_prompts",
                       "reason": f"{repeats} of {prompts} prompts were near-repeats"})
 
-    answers = [e for e in events if e["type"] == "response"]
-    if answers and events:
-        last = answers[-1]
-        after = [e for e in events if (e["ts"], e["id"]) > (last["ts"], last["id"])]
-        read_after = any(e["type"] in ("activity", "copy", "prompt") for e in after)
-        gap = events[-1]["ts"] - last["ts"]
-        chars = last.get("response_chars") or 0
+    if last_answer is not None:
+        answered_at, chars = last_answer
+        gap = events[-1][1] - answered_at
         if chars >= t.long_answer_chars and gap <= t.ended_within_ms and not read_after:
             found.append({"name": "no_reading_time",
                           "reason": f"A {chars:,}-character answer, and the session ended "
                                     f"{gap / 1000:.0f} s later"})
 
-    rushed, previous = 0, None
-    for e in events:
-        if e["type"] == "response":
-            previous = e
-        elif e["type"] == "prompt" and previous is not None:
-            needed_ms = (previous.get("response_chars") or 0) / t.read_chars_per_second \
-                * t.read_share * 1000
-            if e["ts"] - previous["ts"] < needed_ms:
-                rushed += 1
-            previous = None
     if rushed >= t.min_burst_prompts:
         found.append({"name": "burst",
                       "reason": f"{rushed} prompts came faster than the answers before them "
@@ -88,7 +98,6 @@ def find(session, events, t=THRESHOLDS):
     return found
 
 
-_EVENT_FIELDS = ("id", "type", "ts", "response_chars", "fingerprint")
 _SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_url")
 
 
@@ -102,13 +111,11 @@ def refresh(db, where="1", params=()):
         for start in range(0, len(stale), 500):  # the events of 500 sessions per query
             chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
                      for row in stale[start:start + 500]]
-            events = {}
+            events = {s["id"]: [] for s in chunk}
             for row in db.conn.execute(
-                    f"SELECT session_id, {', '.join(_EVENT_FIELDS)} FROM events "
-                    f"WHERE session_id IN ({', '.join('?' * len(chunk))})",
-                    [s["id"] for s in chunk]):
-                events.setdefault(row[0], []).append(dict(zip(_EVENT_FIELDS, row[1:],
-                                                              strict=True)))
-            updates += [(json.dumps(find(s, events.get(s["id"], []))), s["id"]) for s in chunk]
+                    "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
+                    f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
+                events[row[0]].append(row)
+            updates += [(json.dumps(_find(s, sorted(events[s["id"]]))), s["id"]) for s in chunk]
         db.conn.executemany("UPDATE sessions SET signals = ? WHERE id = ?", updates)
     return len(updates)
