@@ -4,8 +4,9 @@
 
 Fills a journal with about 20,000 sessions (the demo generator, heavy user),
 then times `candor export` in each format and `candor verify` as real commands
-(fresh processes, as a user runs them). Targets: each export <= 2 s, verify <= 1 s.
-Beside them, the time to copy the same JSON file: the floor of writing it.
+(fresh processes, as a user runs them), and an export that must first compute every
+session's signals. Targets: each export <= 2 s, verify <= 1 s. Beside them, the time
+to copy the same JSON file: the floor of writing it.
 """
 
 import argparse
@@ -45,13 +46,18 @@ def main():
         print(f"{counts['sessions']:,} sessions, {counts['events']:,} events", flush=True)
         env = {**os.environ, "CANDOR_DATA_DIR": str(data_dir)}
         out = Path(tmp)
-        # The first export also computes every session's signals (then cached): time it apart.
-        first, _ = timed(["export", "--format", "json", "-o", str(out / "first.json")], env)
-        print(f"{'first export (computes signals)':<34} {first:6.2f} s")
         for fmt in ("json", "csv", "html"):
             elapsed, _ = timed(["export", "--format", fmt, "-o", str(out / f"j.{fmt}")], env)
             size = (out / f"j.{fmt}").stat().st_size / 1e6
             print(f"{'export ' + fmt:<34} {elapsed:6.2f} s   ({size:.1f} MB; target <= 2 s)")
+        # Signals are computed as sessions end; when every session's are stale (new
+        # thresholds, say), the next export computes them all first.
+        db = connect(str(data_dir / "candor.db"))
+        db.conn.execute("UPDATE sessions SET signals = NULL")
+        db.conn.commit()
+        db.close()
+        elapsed, _ = timed(["export", "--format", "json", "-o", str(out / "stale.json")], env)
+        print(f"{'export json, every signal stale':<34} {elapsed:6.2f} s")
         elapsed, message = timed(["verify", str(out / "j.json")], env)
         print(f"{'verify json':<34} {elapsed:6.2f} s   (target <= 1 s): {message}")
         start = time.perf_counter()

@@ -157,3 +157,17 @@ def test_signals_stored_for_a_journal_are_those_of_each_session_on_its_own(db):
         assert json.loads(stored) == signals.find(session, events), sid
         fired.update(s["name"] for s in json.loads(stored))
     assert {"burst", "repeated_prompts"} <= fired  # the demo's busywork shows these
+
+
+def test_signals_are_computed_as_a_session_ends(client, db):
+    def stored(sid):
+        return db.conn.execute("SELECT signals FROM sessions WHERE id = ?", [sid]).fetchone()[0]
+
+    sid = new_id()
+    send(client, prompt(sid, 0, FP), answer(sid, 5, chars=3000))
+    assert stored(sid) is None  # still going: computed when someone reads it
+    send(client, event(sid, "session_end", at(8)))
+    assert [s["name"] for s in json.loads(stored(sid))] == ["no_reading_time"]
+    send(client, event(sid, "activity", at(9), active_ms=1000))  # it arrived late
+    assert stored(sid) is None
+    assert names(client, sid) == []

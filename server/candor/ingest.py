@@ -12,7 +12,7 @@ from operator import itemgetter
 
 from marshmallow import ValidationError
 
-from . import fast_batch
+from . import fast_batch, signals
 from .db import write_together
 from .migrations import BUCKET_SECONDS
 from .schemas import BatchEnvelopeSchema, load_event, parse_json
@@ -137,6 +137,11 @@ def _store(db, events, now_ms):
         )
         _add_to_sessions(db, fresh)
         _add_to_buckets(db, fresh)
+        # Signals are computed once, as a session ends, so that exports and the review
+        # queue seldom have to (an event arriving later makes them stale again).
+        ended = sorted({e["session_id"] for e in fresh if e["type"] == "session_end"})
+        if ended:
+            signals.refresh_within(db, f"id IN ({', '.join('?' * len(ended))})", ended)
     return result
 
 

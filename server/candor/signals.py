@@ -2,8 +2,8 @@
 
 Every signal is computed from the session's events and totals, with the
 thresholds below (one place, so they can be read and tuned). A session's signals
-are cached as JSON in `sessions.signals`; NULL means stale (its events or its
-outcome link changed) and they are computed again when next read.
+are cached as JSON in `sessions.signals`: computed as the session ends (ingest), NULL
+when stale (a later event or a new outcome link), and then computed again when next read.
 """
 
 import json
@@ -104,18 +104,23 @@ _SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_u
 def refresh(db, where="1", params=()):
     """Compute and store the signals of stale sessions matching `where` (SQL on sessions)."""
     with write(db):
-        stale = db.conn.execute(
-            f"SELECT {', '.join(_SESSION_FIELDS)} FROM sessions "
-            f"WHERE signals IS NULL AND ({where})", list(params)).fetchall()
-        updates = []
-        for start in range(0, len(stale), 500):  # the events of 500 sessions per query
-            chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
-                     for row in stale[start:start + 500]]
-            events = {s["id"]: [] for s in chunk}
-            for row in db.conn.execute(
-                    "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
-                    f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
-                events[row[0]].append(row)
-            updates += [(json.dumps(_find(s, sorted(events[s["id"]]))), s["id"]) for s in chunk]
-        db.conn.executemany("UPDATE sessions SET signals = ? WHERE id = ?", updates)
+        return refresh_within(db, where, params)
+
+
+def refresh_within(db, where="1", params=()):
+    """refresh(), inside a write transaction the caller already holds."""
+    stale = db.conn.execute(
+        f"SELECT {', '.join(_SESSION_FIELDS)} FROM sessions "
+        f"WHERE signals IS NULL AND ({where})", list(params)).fetchall()
+    updates = []
+    for start in range(0, len(stale), 500):  # the events of 500 sessions per query
+        chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
+                 for row in stale[start:start + 500]]
+        events = {s["id"]: [] for s in chunk}
+        for row in db.conn.execute(
+                "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
+                f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
+            events[row[0]].append(row)
+        updates += [(json.dumps(_find(s, sorted(events[s["id"]]))), s["id"]) for s in chunk]
+    db.conn.executemany("UPDATE sessions SET signals = ? WHERE id = ?", updates)
     return len(updates)
