@@ -2,9 +2,12 @@
 
 import http.client
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from datetime import datetime, timezone
 
 import requests
@@ -193,3 +196,24 @@ def test_days_follow_the_machine_when_its_time_zone_changes(tmp_path):
         assert days(server) == {"2026-11-09": 60, "2026-11-10": 0}
     finally:
         server.kill()
+
+
+def test_written_events_reach_the_database_file_itself_soon(live_server, tmp_path):
+    # The server copies its write-ahead log into candor.db in the background, so a
+    # copy of that one file (a naive file sync, say) soon holds what was acknowledged.
+    sid = new_id()
+    events = [event(sid, "activity", active_ms=1000) for _ in range(50)]
+    assert post(live_server, *events)["accepted"] == 50
+    copy = tmp_path / "copy.db"
+    deadline = time.monotonic() + 10
+    while True:
+        shutil.copyfile(live_server.data_dir / "candor.db", copy)
+        with closing(sqlite3.connect(copy)) as db:  # no -wal file beside the copy
+            try:
+                stored = db.execute("SELECT count(*) FROM events").fetchone()[0]
+            except sqlite3.OperationalError:  # not even the tables are in the file yet
+                stored = 0
+        if stored == 50 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert stored == 50
