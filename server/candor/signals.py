@@ -45,8 +45,8 @@ def find(session, events, t=THRESHOLDS):
 def _find(session, events, t=THRESHOLDS):
     """find(), from (session_id, ts, id, type, response_chars, fingerprint) rows in time order.
 
-    One pass over the events, as tuples: a first export computes this for every
-    session of the year.
+    One pass over the events, as tuples: refresh() runs it for thousands of sessions
+    when many are stale at once (an export after the thresholds change, say).
     """
     found = []
     prompts, prints, rushed = 0, [], 0
