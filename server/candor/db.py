@@ -72,27 +72,30 @@ def _follow_time_zone(db):
             migrations.rebuild_day_totals(db)
 
 
-def start_checkpoints(path, every=0.25):
-    """Copy the WAL back into the database from a background thread, every `every` s.
+def start_checkpoints(path, every=0.25, idle_every=1.0):
+    """Copy the WAL back into the database from a background thread.
 
     A commit that has to checkpoint makes its request, and every writer queued
     behind it, wait; a PASSIVE checkpoint here never blocks readers or writers.
-    Checkpointing often keeps each one small: the commit that next starts the WAL
-    over syncs the WAL's header, and that sync waits for whatever the checkpoint
-    left for the disk to flush (under a burst of writes, 25-40 ms every second when
-    this ran once a second; 6-15 ms at four times a second).
+    While writes come in it runs every `every` s: small checkpoints keep short the
+    sync that the commit starting the WAL over must make, which waits for whatever
+    the checkpoint left for the disk (under a burst of writes, 25-40 ms every second
+    when this ran once a second; 6-15 ms at four times a second). When nothing was
+    written it looks only every `idle_every` s, so an idle server stays idle.
     """
     def run():
         db = connect(path)
-        wal, last_written = f"{path}-wal", None
+        wal, last_written, pause = f"{path}-wal", None, idle_every
         while True:
-            time.sleep(every)
+            time.sleep(pause)
+            pause = idle_every
             try:
                 written = os.stat(wal).st_mtime_ns
             except FileNotFoundError:
                 continue
             if written == last_written:
-                continue  # nothing written since the last checkpoint: an idle server idles
+                continue  # nothing written since the last checkpoint
+            pause = every
             try:
                 db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 last_written = written
