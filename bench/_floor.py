@@ -7,13 +7,11 @@ this machine.
     python bench/_floor.py PORT THREADS
 """
 
-import http.client
 import logging
 import subprocess
 import sys
-import time
 
-from _server import Address, free_port
+from _server import Address, free_port, wait_until_answers
 
 
 def app():
@@ -36,20 +34,9 @@ class FloorServer:
     def __init__(self, threads=4):
         self.port = free_port()
         self.process = subprocess.Popen([sys.executable, __file__, str(self.port), str(threads)])
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/")
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    return
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the floor server did not start")
-            time.sleep(0.05)
+        if not wait_until_answers(self.process, self.port, "/", seconds=30):
+            self.stop()
+            raise RuntimeError("the floor server did not start")
 
     def address(self):
         return Address(self.port, f"127.0.0.1:{self.port}", "none")

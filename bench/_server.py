@@ -18,6 +18,24 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_until_answers(process, port, path, seconds):
+    """Wait until GET `path` on 127.0.0.1:`port` answers 200; False if `process` exits
+    or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path, headers={"Host": f"127.0.0.1:{port}"})
+            answered = conn.getresponse().status == 200
+            conn.close()
+            if answered:
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
 class Server:
     """A `candor serve` process on a free port, with a throwaway data dir."""
 
@@ -31,20 +49,9 @@ class Server:
             [sys.executable, "-m", "candor", "serve", "--port", str(self.port),
              "--threads", str(threads)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/v1/health", headers={"Host": self.host})
-                if conn.getresponse().status == 200:
-                    conn.close()
-                    break
-            except OSError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError((self.data_dir / "server.log").read_text())
-            time.sleep(0.05)
+        if not wait_until_answers(self.process, self.port, "/api/v1/health", seconds=60):
+            self.stop()
+            raise RuntimeError((self.data_dir / "server.log").read_text())
         self.token = (self.data_dir / "token").read_text().strip()
 
     @property
