@@ -393,3 +393,49 @@ class BulkTagResultSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String()
     version = fields.String()
+
+
+# --- credentials: pairing the extension, dashboard logins ----------------------------
+
+class PairingCodeSchema(Schema):
+    """A single-use code the extension trades for the token (shown on the Connect page)."""
+
+    code = fields.String(dump_only=True)
+    expires_at = fields.String(dump_only=True, metadata={"description": "ISO 8601, UTC"})
+
+
+class PairingSchema(Schema):
+    """The extension's request for the token."""
+
+    code = fields.String(required=True, validate=validate.Length(1, 200))
+
+
+class TokenSchema(Schema):
+    token = fields.String(dump_only=True)
+
+
+class ProofRequestSchema(Schema):
+    """A fresh random nonce from the extension, before it sends the token anywhere."""
+
+    nonce = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9a-f]{32,128}$", error="Must be 32 to 128 lower-case hex digits."))
+
+
+class ProofSchema(Schema):
+    proof = fields.String(dump_only=True, metadata={
+        "description": "HMAC-SHA256 of the nonce under the token, in hex"})
+
+
+class LoginSchema(Schema):
+    """A browser logged in to the dashboard."""
+
+    id = fields.String(dump_only=True)
+    created_at = fields.String(dump_only=True)
+    last_seen_at = fields.String(dump_only=True)
+    browser = fields.String(dump_only=True)
+    current = fields.Boolean(dump_only=True, metadata={
+        "description": "Whether this is the login making the request"})
+
+
+class LoginListSchema(Schema):
+    logins = fields.List(fields.Nested(LoginSchema), dump_only=True)
