@@ -34,7 +34,9 @@ def main():
               help="Serve a throwaway journal filled with a few weeks of example sessions.")
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Worker threads answering requests.")
-def serve(port, demo, threads):
+@click.option("--open", "open_browser", is_flag=True,
+              help="Also open the dashboard in this machine's browser, logged in.")
+def serve(port, demo, threads, open_browser):
     """Serve the journal and its dashboard on 127.0.0.1 (waitress)."""
     import waitress
 
@@ -55,9 +57,15 @@ def serve(port, demo, threads):
                        "(deleted when you stop the server)")
         from .db import start_checkpoints
         start_checkpoints(app.config["DATABASE"])
-        token = security.read_token(data_dir)
-        click.echo(f"Candor {__version__} is serving your journal from {data_dir}")
-        click.echo(f"Open the dashboard: http://127.0.0.1:{port}/?token={token}")
+        click.echo(f"Candor {__version__} is serving your journal from {data_dir} "
+                   f"at http://127.0.0.1:{port}/")
+        # Never a login link here: this output often ends up in a log file.
+        opener = "candor open" + (f" --port {port}" if port != config.DEFAULT_PORT else "")
+        if demo:
+            opener = f"CANDOR_DATA_DIR={data_dir} {opener}"
+        click.echo(f"Open the dashboard: {opener}")
+        if open_browser:
+            _open_in_browser(_login_link(data_dir, port))
         click.echo("Press Ctrl+C to stop.", err=True)
         sys.stdout.flush()
         # Stop as cleanly on SIGTERM as on Ctrl+C (the demo's folder is removed).
@@ -87,11 +95,70 @@ def _check_port_free(port):
 
 @main.command()
 @click.option("--rotate", is_flag=True,
-              help="Replace the token; the extension and dashboard must pair again.")
+              help="Replace the token and log every browser out; the extension must pair again.")
 def token(rotate):
-    """Print the token the extension and the dashboard use (creating it if missing)."""
+    """Print the token the extension and agents use (creating it if missing)."""
+    from . import logins
+
     data_dir = _data_dir()
-    click.echo(security.rotate_token(data_dir) if rotate else security.read_token(data_dir))
+    if rotate:
+        new = security.rotate_token(data_dir)
+        logins.revoke_all(data_dir)
+        click.echo(new)
+    else:
+        click.echo(security.read_token(data_dir))
+
+
+def _login_link(data_dir, port):
+    from . import logins
+
+    code, _ = logins.new_login_link_code(data_dir)
+    return f"http://127.0.0.1:{port}/login?code={code}"
+
+
+def _open_in_browser(url):
+    """Open `url` in a browser of this machine, if there is one; whether it did."""
+    import webbrowser
+
+    if sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return False  # no screen: a terminal browser would take over the terminal
+    try:
+        return webbrowser.get().open(url)
+    except webbrowser.Error:
+        return False
+
+
+def _serving(port):
+    """Whether something answers Candor's health check on 127.0.0.1:`port`."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/api/v1/health")
+        return conn.getresponse().status == 200
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+@main.command("open")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="The port `candor serve` listens on (default 5765, or CANDOR_PORT).")
+@click.option("--print-only", is_flag=True, help="Print the link; don't open a browser.")
+def open_command(port, print_only):
+    """Open the dashboard logged in, with a fresh link that works once, for ten minutes."""
+    port = config.port(port)
+    link = _login_link(_data_dir(), port)
+    if not _serving(port):
+        click.echo(f"Candor is not answering on 127.0.0.1:{port}: start it with "
+                   "`candor serve` first (the link below works once it runs).", err=True)
+    if not print_only and _open_in_browser(link):
+        click.echo("Opened the dashboard in your browser. If it didn't show, open this "
+                   f"link (it works once, for ten minutes):\n{link}")
+    else:
+        click.echo(f"Open this link (it works once, for ten minutes):\n{link}")
 
 
 @main.command()

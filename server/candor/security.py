@@ -4,13 +4,18 @@ Checks run before anything is read or written, in this order:
 1. Host must be this server's own (127.0.0.1, localhost or [::1] with its port):
    a DNS-rebinding page sends its own host name.
 2. Origin, when sent, must be this server's own origin or a browser extension.
-3. Every endpoint needs the token (Bearer header or the dashboard's cookie) unless
-   it is listed as public. The check keys on the routed endpoint, never on the
-   path, so `//api/v1/...`, `..` or encoded slashes cannot route around it.
+3. Every endpoint needs the token (Bearer header) or a dashboard login (cookie)
+   unless it is listed as public. The check keys on the routed endpoint, never on
+   the path; a path with an empty segment (`//api/v1/...`) is refused outright.
 4. A request body must be declared JSON (a web page's form or text/plain post is not).
+
+The dashboard's cookie is honoured only when the browser says the request comes
+from this very origin (`Sec-Fetch-Site: same-origin`), or is the user opening a
+page directly (`none`: a bookmark, a link from the terminal). Browsers send
+127.0.0.1's cookies to every port of 127.0.0.1, so a page served by another local
+process gets the cookie too; it can't make the browser say "same-origin".
 """
 
-import hashlib
 import hmac
 import os
 import re
@@ -21,14 +26,23 @@ from flask import current_app, g, request
 from flask_cors import CORS
 from flask_smorest import abort
 
+from . import logins
+
 TOKEN_FILE = "token"
-COOKIE_NAME = "candor_session"
 EXTENSION_ORIGIN = re.compile(r"^(chrome-extension|moz-extension)://[A-Za-z0-9._-]+$")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 # Endpoints anyone on this machine may call without the token. Everything else
 # needs it: a new endpoint is private until someone decides otherwise.
-PUBLIC_ENDPOINTS = {"health.health", "api-docs.openapi_json", "web.index", "web.static"}
+PUBLIC_ENDPOINTS = {
+    "health.health", "api-docs.openapi_json", "web.index", "web.static", "web.login",
+    "pairing.pair", "pairing.proof",
+}
+
+
+def cookie_name(port):
+    """The dashboard cookie's name: one per port, since cookies ignore ports."""
+    return f"candor_login_{port}"
 
 
 # --- the token -------------------------------------------------------------------
@@ -61,7 +75,7 @@ def rotate_token(data_dir):
     return token
 
 
-def _current_token():
+def current_token():
     """The token, re-read when its file changes (so `candor token --rotate` applies at once)."""
     cached = current_app.extensions["candor_token"]
     try:
@@ -69,40 +83,52 @@ def _current_token():
     except FileNotFoundError:
         stamp = None
     if stamp is None or cached["stamp"] != stamp:
-        cached["token"] = read_token(current_app.config["DATA_DIR"])
+        token = read_token(current_app.config["DATA_DIR"])
+        if cached["token"] is not None and token != cached["token"]:
+            # Rotated behind our back (the CLI revokes too): every login ends.
+            logins.revoke_all(current_app.config["DATA_DIR"])
+        cached["token"] = token
         cached["stamp"] = os.stat(cached["path"]).st_mtime_ns
     return cached["token"]
 
 
-def cookie_value(token):
-    """The dashboard cookie for `token`: derived from it, so rotating the token logs out."""
-    return hmac.new(token.encode(), b"candor dashboard cookie", hashlib.sha256).hexdigest()
+def proof(token, nonce):
+    """HMAC-SHA256 of `nonce` under `token`, in hex: shows a client this server knows it."""
+    return hmac.new(token.encode(), nonce.encode(), "sha256").hexdigest()
 
 
 def token_matches(candidate):
     """Whether `candidate` is the current token (constant-time)."""
     return isinstance(candidate, str) and hmac.compare_digest(
-        candidate.encode(), _current_token().encode()
+        candidate.encode(), current_token().encode()
     )
 
 
-def _authenticated():
-    """Whether the request carries the token or the dashboard cookie.
+def _cookie_may_count():
+    """Whether the browser marks this request as our own page's, or as the user's own.
 
-    The cookie is only honoured for requests the browser marks as coming from
-    our own pages (Sec-Fetch-Site), so another server on localhost, which counts
-    as the same site for SameSite cookies, cannot ride on it.
+    A missing header is refused: every browser Candor supports sends it, and a
+    replayed cookie (curl, another process) comes without it.
     """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site == "same-origin":
+        return True
+    return (site == "none" and request.method == "GET" and request.blueprint == "web"
+            and request.headers.get("Sec-Fetch-Mode") == "navigate")
+
+
+def _authenticated():
+    """Whether the request carries the token, or a live dashboard login the browser vouches for."""
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, credentials = header.partition(" ")
         return scheme.lower() == "bearer" and token_matches(credentials.strip())
-    cookie = request.cookies.get(COOKIE_NAME)
-    if cookie is None:
+    secret = request.cookies.get(cookie_name(current_app.config["PORT"]))
+    if secret is None or not _cookie_may_count():
         return False
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
-    return hmac.compare_digest(cookie.encode(), cookie_value(_current_token()).encode())
+    current_token()  # notices a rotated token, which ends every login
+    g.login_id = logins.check_login(current_app.config["DATA_DIR"], secret)
+    return g.login_id is not None
 
 
 # --- the checks ------------------------------------------------------------------
@@ -116,6 +142,10 @@ def allowed_hosts(port):
 
 
 def _check_request():
+    if "//" in request.path:
+        # Flask would redirect to the path without the empty segment: a client
+        # must learn its URL is wrong, not be sent elsewhere.
+        abort(404, message="No such address: the path has an empty segment ('//').")
     host = request.headers.get("Host", "")
     if host.lower() not in current_app.extensions["candor_hosts"]:
         abort(403, message="Host not allowed: Candor answers only to its own address.")
@@ -126,6 +156,7 @@ def _check_request():
     ):
         abort(403, message="Origin not allowed: only Candor's own pages and the extension.")
 
+    g.login_id = None
     g.authenticated = _authenticated()
     if request.method == "OPTIONS":
         return  # a CORS preflight carries no credentials and changes nothing
@@ -152,9 +183,10 @@ HARDENING_HEADERS = {
 
 
 class _Hardened:
-    """WSGI middleware adding HARDENING_HEADERS to every response, errors included.
+    """WSGI middleware putting HARDENING_HEADERS on every response, errors and files included.
 
     (Cheaper than setting them on each Flask response object, and nothing can skip it.)
+    Ours replace any the response set (static files come with their own Cache-Control).
     """
 
     def __init__(self, wsgi_app):
@@ -164,8 +196,7 @@ class _Hardened:
 
     def __call__(self, environ, start_response):
         def start(status, headers, exc_info=None):
-            if not self.names.intersection(name.lower() for name, _ in headers):
-                headers = headers + self.extra
+            headers = [h for h in headers if h[0].lower() not in self.names] + self.extra
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start)
@@ -177,7 +208,7 @@ def init_app(app):
     app.extensions["candor_token"] = {
         "path": str(token_path(app.config["DATA_DIR"])), "stamp": None, "token": None}
     with app.app_context():
-        _current_token()  # create the token at start, not on the first request
+        current_token()  # create the token at start, not on the first request
     app.before_request(_check_request)
     app.wsgi_app = _Hardened(app.wsgi_app)
     CORS(

@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from .. import __version__, charts, coach, journal, report, security, signals
+from .. import __version__, charts, coach, journal, logins, report, security, signals
+from ..api import logins as api_logins
+from ..api import pairing
 from ..db import get_db
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -36,19 +38,25 @@ def _chosen_range():
 
 @bp.route("/")
 def index():
-    """The overview; `/?token=…` (the URL `candor serve` prints) logs the browser in."""
-    token = request.args.get("token")
-    if token is not None:
-        if not security.token_matches(token):
-            return render_template("locked.html", wrong_token=True), 401
-        # Trade the token in the URL for a cookie, then drop it from the address bar.
-        response = redirect("/", code=303)
-        response.set_cookie(security.COOKIE_NAME, security.cookie_value(token),
-                            httponly=True, samesite="Strict", path="/")
-        return response
+    """The overview, once this browser is logged in (see `login`)."""
     if not g.authenticated:
-        return render_template("locked.html", wrong_token=False), 401
+        return render_template("locked.html", expired=False), 401
     return _overview(get_db())
+
+
+@bp.route("/login")
+def login():
+    """Trade a login link's single-use code (`candor open`) for a login cookie."""
+    secret = logins.log_in(current_app.config["DATA_DIR"], request.args.get("code", ""),
+                           browser=request.user_agent.string)
+    if secret is None:
+        return render_template("locked.html", expired=True), 401
+    # Off the address bar at once; the code is used up anyway.
+    response = redirect("/", code=303)
+    response.set_cookie(security.cookie_name(current_app.config["PORT"]), secret,
+                        httponly=True, samesite="Strict", path="/",
+                        max_age=logins.LOGIN_LIFETIME_MS // 1000)
+    return response
 
 
 def _overview(db, imported=None):
@@ -159,14 +167,13 @@ def journal_session(name, session_id):
 def settings():
     """Pairing, privacy and the data: what Candor keeps and how to take it out."""
     return render_template("settings.html", data_dir=current_app.config["DATA_DIR"],
-                           version=__version__)
+                           version=__version__, logins=api_logins.current_logins())
 
 
 @bp.route("/connect")
 def connect():
-    """The page the extension recognises to pair itself (it reads the token from it)."""
-    return render_template("connect.html", token=security.read_token(
-        current_app.config["DATA_DIR"]))
+    """The page the extension recognises to pair itself: it trades this page's code for the token."""
+    return render_template("connect.html", pairing=pairing.new_code())
 
 
 @bp.app_template_filter("minutes")
@@ -178,6 +185,21 @@ def minutes(seconds):
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+_BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
+             ("Chromium/", "Chromium"), ("Safari/", "Safari"))
+_SYSTEMS = (("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iOS"), ("Windows", "Windows"),
+            ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+@bp.app_template_filter("browser_name")
+def browser_name(user_agent):
+    """A User-Agent as a person names it: 'Firefox on Linux' (or 'A browser')."""
+    user_agent = user_agent or ""
+    name = next((n for key, n in _BROWSERS if key in user_agent), "A browser")
+    system = next((s for key, s in _SYSTEMS if key in user_agent), None)
+    return f"{name} on {system}" if system else name
 
 
 @bp.app_template_filter("percent")
