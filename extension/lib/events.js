@@ -1,6 +1,9 @@
 // Builds the events the server stores. This is the privacy boundary: an event carries
 // counts, a fingerprint and (if allowed) the page's URL and title, nothing else; fields
-// outside the server's schema are never copied in, so no text can slip through.
+// outside the server's schema are never copied in, so no text can slip through. Every
+// string is well-formed and cut at character boundaries (lib/text.js).
+
+import { cut } from "./text.js";
 
 /** Event types the server accepts. */
 export const EVENT_TYPES = ["session_start", "prompt", "response", "activity", "copy", "session_end"];
@@ -28,7 +31,7 @@ export function cleanUrl(url) {
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return null;
-    return `${parsed.origin}${parsed.pathname}`.slice(0, LIMITS.url);
+    return cut(`${parsed.origin}${parsed.pathname}`, LIMITS.url);
   } catch {
     return null;
   }
@@ -50,9 +53,9 @@ export function makeEvent({ type, session, details = {}, settings, at, newId }) 
     }
   }
   if (type === "activity" || type === "session_end") return event;
-  if (typeof details.model === "string" && details.model.trim()) event.model = details.model.trim().slice(0, LIMITS.model);
+  if (typeof details.model === "string" && details.model.trim()) event.model = cut(details.model.trim(), LIMITS.model);
   const url = settings.sendUrl && session.url ? cleanUrl(session.url) : null;
   if (url) event.url = url;
-  if (settings.sendTitle && session.title) event.title = String(session.title).slice(0, LIMITS.title);
+  if (settings.sendTitle && session.title) event.title = cut(String(session.title), LIMITS.title);
   return event;
 }

@@ -62,6 +62,28 @@ test("model, URL and title are cut to the server's lengths", () => {
   assert.equal(event.title.length, 512);
 });
 
+test("model and title are cut between characters, never inside an emoji", () => {
+  const settings = { ...DEFAULT_SETTINGS, sendTitle: true };
+  const event = makeEvent({
+    type: "response", details: { model: `${"m".repeat(99)}😀 and more` }, settings, at: 0, newId: () => "i",
+    session: { ...session, title: `${"t".repeat(511)}😀 after` },
+  });
+  assert.equal(event.model, `${"m".repeat(99)}😀`);
+  assert.equal(event.title, `${"t".repeat(511)}😀`);
+  assert.equal([...event.title].length, 512, "the server counts characters, not UTF-16 units");
+});
+
+test("a lone surrogate in a page's title or model name is replaced, not sent", () => {
+  const settings = { ...DEFAULT_SETTINGS, sendTitle: true };
+  const event = makeEvent({
+    type: "prompt", details: { model: "gpt \udc00" }, settings, at: 0, newId: () => "i",
+    session: { ...session, title: "Plan \ud83d" },
+  });
+  assert.equal(event.title, "Plan \ufffd");
+  assert.equal(event.model, "gpt \ufffd");
+  assert.ok(event.title.isWellFormed() && event.model.isWellFormed());
+});
+
 test("URLs lose their query and fragment, and only web URLs are sent", () => {
   assert.equal(cleanUrl("https://chatgpt.com/c/abc?model=x#top"), "https://chatgpt.com/c/abc");
   assert.equal(cleanUrl("javascript:alert(1)"), null);
