@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from . import export, report
+from .contract import SIGNALS
 from .db import connect, write
 from .migrations import BUCKET_SECONDS
 
@@ -154,8 +155,7 @@ def side_by_side(db, data_dir, from_day=None, to_day=None):
         jdb = open_journal(db, data_dir, j["name"])
         try:
             s = report.stats(jdb, from_day, to_day)
-            counts = dict.fromkeys(("repeated_prompts", "no_reading_time", "burst",
-                                    "no_outcome"), 0)
+            counts = dict.fromkeys(SIGNALS, 0)
             start, end = report.bounds(jdb, from_day, to_day)
             for (found,) in jdb.conn.execute(
                     "SELECT signals FROM sessions WHERE started_at >= ? AND started_at < ?",

@@ -3,28 +3,30 @@
 Checking events one by one with marshmallow costs about 20 µs each, which alone
 would cap ingestion near 40,000 events/s. msgspec decodes and checks the whole
 body in C in about 1 µs an event. These structs mirror schemas.EventSchema and
-are built from the same constants; they only ever *accept*: when anything in a
-batch is off, `decode` returns None and the batch takes the marshmallow path,
+are built from the same contract (contract.json); they only ever *accept*: when
+anything in a batch is off (a lone surrogate too: msgspec refuses it as malformed
+JSON), `decode` returns None and the batch takes the marshmallow path,
 which is the authority and names every bad field. tests/test_fast_batch.py
 checks that whatever this accepts, marshmallow accepts as the same rows.
 """
 
-from typing import Annotated
+from typing import Annotated, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from .schemas import (
+from .contract import (
     CLIENT_MAX_LENGTHS,
-    FINGERPRINT_PATTERN,
+    CONTEXT_FIELDS,
+    FIELD_KINDS,
     MAX_ACTIVE_MS,
     MAX_BATCH,
     MAX_COUNT,
     MAX_LENGTHS,
-    SITE_PATTERN,
-    UUID_PATTERN,
-    timestamp_ms,
+    REQUIRED_FIELDS,
+    TYPE_FIELDS,
 )
+from .schemas import FINGERPRINT_PATTERN, SITE_PATTERN, UUID_PATTERN, timestamp_ms
 
 Uuid = Annotated[str, Meta(pattern=UUID_PATTERN)]
 Site = Annotated[str, Meta(pattern=SITE_PATTERN, max_length=MAX_LENGTHS["site"])]
@@ -32,8 +34,11 @@ Count = Annotated[int, Meta(ge=0, le=MAX_COUNT)]
 Fingerprint = Annotated[str, Meta(pattern=FINGERPRINT_PATTERN)]
 
 
-def _text(name):
-    return Annotated[str, Meta(max_length=MAX_LENGTHS[name])] | UnsetType
+_KINDS = {
+    "count": Count,
+    "active_ms": Annotated[int, Meta(ge=0, le=MAX_ACTIVE_MS)],
+    "fingerprint": Fingerprint,
+}
 
 
 class _Event(Struct, forbid_unknown_fields=True, tag_field="type"):
@@ -41,36 +46,22 @@ class _Event(Struct, forbid_unknown_fields=True, tag_field="type"):
     session_id: Uuid
     ts: str
     site: Site
-    model: _text("model") = UNSET
-    url: _text("url") = UNSET
-    title: _text("title") = UNSET
 
 
-class SessionStart(_Event, tag="session_start"):
-    pass
+def _event_struct(kind):
+    """The struct of one event type (from the contract): its fields, the required ones required."""
+    required = REQUIRED_FIELDS.get(kind, ())
+    optional = [(name, Annotated[str, Meta(max_length=MAX_LENGTHS[name])] | UnsetType, UNSET)
+                for name in CONTEXT_FIELDS]
+    optional += [(name, _KINDS[FIELD_KINDS[name]] | UnsetType, UNSET)
+                 for name in TYPE_FIELDS[kind] if name not in required]
+    return msgspec.defstruct(
+        kind.title().replace("_", ""),
+        [(name, _KINDS[FIELD_KINDS[name]]) for name in required] + optional,
+        bases=(_Event,), tag=kind, kw_only=True, module=__name__)
 
 
-class Prompt(_Event, tag="prompt"):
-    prompt_chars: Count | UnsetType = UNSET
-    est_tokens: Count | UnsetType = UNSET
-    fingerprint: Fingerprint | UnsetType = UNSET
-
-
-class Response(_Event, tag="response"):
-    response_chars: Count | UnsetType = UNSET
-    est_tokens: Count | UnsetType = UNSET
-
-
-class Activity(_Event, tag="activity", kw_only=True):
-    active_ms: Annotated[int, Meta(ge=0, le=MAX_ACTIVE_MS)]  # required
-
-
-class Copy(_Event, tag="copy"):
-    response_chars: Count | UnsetType = UNSET
-
-
-class SessionEnd(_Event, tag="session_end"):
-    pass
+EVENT_STRUCTS = {kind: _event_struct(kind) for kind in TYPE_FIELDS}
 
 
 class Client(Struct, forbid_unknown_fields=True):
@@ -81,7 +72,7 @@ class Client(Struct, forbid_unknown_fields=True):
     ) = UNSET
 
 
-Event = SessionStart | Prompt | Response | Activity | Copy | SessionEnd
+Event = Union[tuple(EVENT_STRUCTS.values())]  # noqa: UP007 (a union built at run time)
 
 
 class Batch(Struct, forbid_unknown_fields=True):

@@ -6,15 +6,22 @@ from datetime import date, datetime, timedelta, timezone
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-EVENT_TYPES = ("session_start", "prompt", "response", "activity", "copy", "session_end")
-KNOWN_SITES = (
-    "chatgpt", "claude", "gemini", "copilot", "perplexity",
-    "deepseek", "grok", "mistral", "poe", "meta",
+from .contract import (  # the event contract: contract.json, shared with the extension
+    CLIENT_MAX_LENGTHS,
+    CONTEXT_FIELDS,
+    EVENT_TYPES,
+    FIELD_KINDS,
+    KNOWN_SITES,
+    MAX_ACTIVE_MS,
+    MAX_BATCH,
+    MAX_COUNT,
+    MAX_LENGTHS,
+    REQUIRED_FIELDS,
+    SIGNALS,
 )
+from .contract import TYPE_FIELDS as _CONTRACT_TYPE_FIELDS
+
 TAGS = ("real", "busywork", "unsure")
-MAX_BATCH = 1000
-MAX_COUNT = 10_000_000
-MAX_ACTIVE_MS = 3_600_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 EARLIEST_TS = datetime(2020, 1, 1, tzinfo=timezone.utc)
 # Clocks drift and zones confuse; a day ahead is generous, more is a bug.
@@ -25,23 +32,14 @@ CUSTOM_SITE_PATTERN = (
     r"custom:(?=.{1,253}(:|$))[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
     r"(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*(?::[0-9]{1,5})?"
 )
-SITE_PATTERN = f"^(?:{'|'.join(KNOWN_SITES)}|{CUSTOM_SITE_PATTERN})$"
+SITE_PATTERN = f"^(?:{'|'.join(map(re.escape, KNOWN_SITES))}|{CUSTOM_SITE_PATTERN})$"
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
 FINGERPRINT_PATTERN = r"^[0-9a-f]{16}$"
-MAX_LENGTHS = {"model": 100, "url": 2048, "title": 512, "site": 270}
-CLIENT_MAX_LENGTHS = {"id": 100, "browser": 100, "extension_version": 50}
 _SITE = re.compile(SITE_PATTERN)
 _UUID = re.compile(UUID_PATTERN)
 
 # Which optional fields each event type may carry (model, url, title: any type).
-TYPE_FIELDS = {
-    "session_start": set(),
-    "prompt": {"prompt_chars", "est_tokens", "fingerprint"},
-    "response": {"response_chars", "est_tokens"},
-    "activity": {"active_ms"},
-    "copy": {"response_chars"},
-    "session_end": set(),
-}
+TYPE_FIELDS = {kind: set(names) for kind, names in _CONTRACT_TYPE_FIELDS.items()}
 TYPED_FIELDS = set().union(*TYPE_FIELDS.values())
 
 
@@ -121,9 +119,29 @@ class Timestamp(fields.AwareDateTime):
             raise ValidationError(str(error)) from None
 
 
-class EventSchema(Schema):
-    """One thing the extension saw in an AI tool (never the text itself)."""
+_FIELD_DOCS = {
+    "active_ms": "Required on activity events",
+    "est_tokens": "Estimated: characters / 4",
+    "fingerprint": "64-bit SimHash of the prompt, to spot repeats",
+}
 
+
+def _typed_field(name, required=False):
+    """The marshmallow field for one of the contract's typed fields, by its kind."""
+    kind, doc = FIELD_KINDS[name], {"description": _FIELD_DOCS[name]} if name in _FIELD_DOCS else {}
+    if kind == "count":
+        return _count(required=required, metadata=doc)
+    if kind == "active_ms":
+        return fields.Integer(required=required, strict=True,
+                              validate=validate.Range(0, MAX_ACTIVE_MS), metadata=doc)
+    if kind == "fingerprint":
+        return fields.String(
+            required=required, metadata=doc,
+            validate=validate.Regexp(FINGERPRINT_PATTERN, error="Must be 16 lower-case hex digits."))
+    raise ValueError(f"contract.json: field {name!r} is of an unknown kind {kind!r}")
+
+
+class _EventBase(Schema):
     id = UUIDString(required=True, metadata={"description": "Client-made; the idempotency key"})
     session_id = UUIDString(required=True)
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
@@ -133,36 +151,32 @@ class EventSchema(Schema):
         validate=[validate.Length(max=MAX_LENGTHS["site"]), _check_site],
         metadata={"description": "A known site name, or custom:<hostname>"},
     )
-    active_ms = fields.Integer(strict=True, validate=validate.Range(0, MAX_ACTIVE_MS),
-                               metadata={"description": "Required on activity events"})
-    prompt_chars = _count()
-    response_chars = _count()
-    est_tokens = _count(metadata={"description": "Estimated: characters / 4"})
-    fingerprint = fields.String(
-        validate=validate.Regexp(FINGERPRINT_PATTERN, error="Must be 16 lower-case hex digits."),
-        metadata={"description": "64-bit SimHash of the prompt, to spot repeats"},
-    )
-    model = fields.String(validate=validate.Length(max=MAX_LENGTHS["model"]))
-    url = fields.String(validate=validate.Length(max=MAX_LENGTHS["url"]))
-    title = fields.String(validate=validate.Length(max=MAX_LENGTHS["title"]))
 
 
-class _ActivityEventSchema(EventSchema):
-    active_ms = fields.Integer(required=True, strict=True,
-                               validate=validate.Range(0, MAX_ACTIVE_MS))
+# The typed and context fields come from the contract, so they are added by name.
+EventSchema = type("EventSchema", (_EventBase,), {
+    "__doc__": "One thing the extension saw in an AI tool (never the text itself).",
+    **{name: _typed_field(name) for name in FIELD_KINDS},
+    **{name: fields.String(validate=validate.Length(max=MAX_LENGTHS[name]))
+       for name in CONTEXT_FIELDS},
+})
+
+_COMMON_FIELDS = ("id", "session_id", "type", "ts", "site", *CONTEXT_FIELDS)
 
 
-_COMMON_FIELDS = ("id", "session_id", "type", "ts", "site", "model", "url", "title")
+def _event_schema(kind):
+    """The schema of one event type: only its fields, the required ones required."""
+    required = REQUIRED_FIELDS.get(kind, ())
+    cls = EventSchema if not required else type(
+        f"_{kind.title().replace('_', '')}EventSchema", (EventSchema,),
+        {name: _typed_field(name, required=True) for name in required})
+    return cls(only=_COMMON_FIELDS + tuple(sorted(TYPE_FIELDS[kind])))
+
 
 # One schema per event type, holding only the fields that type may carry: a
 # field of another type is then an unknown field, and each event is checked
 # against fewer fields (this is the hottest code in the service).
-EVENT_SCHEMAS = {
-    kind: (_ActivityEventSchema if kind == "activity" else EventSchema)(
-        only=_COMMON_FIELDS + tuple(sorted(extra))
-    )
-    for kind, extra in TYPE_FIELDS.items()
-}
+EVENT_SCHEMAS = {kind: _event_schema(kind) for kind in EVENT_TYPES}
 
 
 _ANY_EVENT = EventSchema()
@@ -248,8 +262,8 @@ class SessionSchema(Schema):
 
 
 class SignalSchema(Schema):
-    name = fields.String(metadata={"description": "repeated_prompts, no_reading_time, burst "
-                                                  "or no_outcome"})
+    name = fields.String(metadata={"description": ", ".join(SIGNALS[:-1])
+                                                  + f" or {SIGNALS[-1]}"})
     reason = fields.String(metadata={"description": "In plain words, e.g. '7 of 9 prompts "
                                                     "were near-repeats'"})
 
@@ -321,8 +335,7 @@ class SessionQuerySchema(DateRangeSchema):
 
     site = fields.String(validate=validate.Length(max=270))
     tag = fields.String(validate=validate.OneOf(TAGS + ("untagged",)))
-    signal = fields.String(validate=validate.OneOf(
-        ("repeated_prompts", "no_reading_time", "burst", "no_outcome")))
+    signal = fields.String(validate=validate.OneOf(SIGNALS))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(max=200))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "signals")),

@@ -9,6 +9,7 @@ when stale (a later event or a new outcome link), and then computed again when n
 import json
 from dataclasses import dataclass
 
+from .contract import SIGNALS
 from .db import write
 
 
@@ -32,7 +33,7 @@ class Thresholds:
 
 
 THRESHOLDS = Thresholds()
-NAMES = ("repeated_prompts", "no_reading_time", "burst", "no_outcome")
+NAMES = SIGNALS  # from contract.json, shared with the API and the journal format
 
 
 def find(session, events, t=THRESHOLDS):

@@ -1,0 +1,32 @@
+"""The event contract shared with the extension, read from contract.json (one source of truth).
+
+Event types and the fields each carries, the limits, the known sites (label, hosts,
+adapter) and the signal names. The extension gets the same facts from
+extension/lib/contract.js and its manifest, which scripts/contract.py writes from
+the same file; tests/test_contract.py fails when they differ.
+"""
+
+import json
+from importlib import resources
+
+CONTRACT = json.loads(resources.files(__package__).joinpath("contract.json").read_text("utf-8"))
+
+EVENT_TYPES = tuple(CONTRACT["event_types"])
+# Which optional fields each event type may carry (the context fields: any type).
+TYPE_FIELDS = {kind: tuple(names) for kind, names in CONTRACT["event_types"].items()}
+REQUIRED_FIELDS = {kind: tuple(names) for kind, names in CONTRACT["required_fields"].items()}
+FIELD_KINDS = dict(CONTRACT["field_kinds"])
+CONTEXT_FIELDS = tuple(CONTRACT["context_fields"])
+
+LIMITS = CONTRACT["limits"]
+MAX_BATCH = LIMITS["batch"]
+MAX_COUNT = LIMITS["count"]
+MAX_ACTIVE_MS = LIMITS["active_ms"]
+MAX_LENGTHS = dict(LIMITS["length"])
+CLIENT_MAX_LENGTHS = dict(LIMITS["client_length"])
+
+SITES = tuple(CONTRACT["sites"])
+KNOWN_SITES = tuple(entry["site"] for entry in SITES)
+SITE_LABELS = {entry["site"]: entry["label"] for entry in SITES}
+
+SIGNALS = tuple(CONTRACT["signals"])
