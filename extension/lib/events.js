@@ -4,21 +4,12 @@
 // string is well-formed and cut at character boundaries (lib/text.js).
 
 import { cut } from "./text.js";
+import { EVENT_TYPES, FIELDS_BY_TYPE, LIMITS as CONTRACT_LIMITS } from "./contract.js";
 
-/** Event types the server accepts. */
-export const EVENT_TYPES = ["session_start", "prompt", "response", "activity", "copy", "session_end"];
+/** Event types the server accepts (from the contract). */
+export { EVENT_TYPES };
 
-/** The count fields each event type may carry. */
-const FIELDS_BY_TYPE = {
-  session_start: [],
-  prompt: ["prompt_chars", "est_tokens", "fingerprint"],
-  response: ["response_chars", "est_tokens"],
-  activity: ["active_ms"],
-  copy: ["response_chars"],
-  session_end: [],
-};
-
-const LIMITS = { active_ms: 3_600_000, count: 10_000_000, model: 100, url: 2048, title: 512 };
+const LIMITS = { active_ms: CONTRACT_LIMITS.active_ms, count: CONTRACT_LIMITS.count, ...CONTRACT_LIMITS.length };
 
 /** A whole number clamped into 0..max (page-side counts are never trusted blindly). */
 function count(value, max) {

@@ -2,11 +2,12 @@
 // (with the adapter that reads it), or nothing. Decided in the background from the
 // sender's real URL, never from what the page claims.
 
-import { knownSiteFor, customSiteName } from "./sites.js";
+import { KNOWN_SITES, knownSiteFor, customSiteName } from "./sites.js";
 
-/** Known sites that have their own adapter (sites/<name>.js); the others use the generic one. */
-export const ADAPTERS = ["chatgpt", "claude", "gemini", "copilot", "perplexity", "deepseek", "grok", "mistral", "poe", "meta"];
 export const GENERIC_ADAPTER = "generic";
+/** Adapters of known sites that have their own (sites/<name>.js); the contract gives the
+ * others "generic" (content/adapters.js needs a static loader for each one named here). */
+export const ADAPTERS = [...new Set(KNOWN_SITES.map((entry) => entry.adapter))].filter((name) => name !== GENERIC_ADAPTER);
 
 /** Whether `url` is the connect page of the configured server (same origin, /connect path). */
 export function isConnectPage(url, serverUrl) {
@@ -32,7 +33,7 @@ export function describePage(url, settings) {
   const known = knownSiteFor(hostname);
   if (known) {
     if (settings.sites[known.site] === false) return { role: "none" };
-    return { role: "track", site: known.site, adapter: ADAPTERS.includes(known.site) ? known.site : GENERIC_ADAPTER };
+    return { role: "track", site: known.site, adapter: ADAPTERS.includes(known.adapter) ? known.adapter : GENERIC_ADAPTER };
   }
   if (settings.customSites.includes(hostname)) {
     const site = customSiteName(hostname);

@@ -9,13 +9,14 @@
 
 import { KEYS, queueSegmentKey } from "./storage.js";
 import { serial } from "./serial.js";
+import { LIMITS } from "./contract.js";
 
 /** Most events the queue holds; beyond this the oldest are dropped (and counted as lost). */
 export const QUEUE_LIMIT = 100_000;
 /** Events per stored segment. */
 export const SEGMENT_SIZE = 500;
 /** Largest active_ms one activity event may carry (the server's bound). */
-export const MAX_ACTIVE_MS = 3_600_000;
+export const MAX_ACTIVE_MS = LIMITS.active_ms;
 
 /** Fractions of the limit at which the queue warns, and at which it starts merging. */
 const WARN_FRACTION = 0.1;

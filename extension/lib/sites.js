@@ -1,20 +1,12 @@
 // The AI sites Candor knows: the site name the server expects, the hosts it lives on,
-// and the adapter module that reads its pages. The manifest's content_scripts list the
-// same hosts; tests/extension/sites.test.js keeps the two in step.
+// and the adapter module that reads its pages. They come from the contract shared with
+// the server (lib/contract.js, written from server/candor/contract.json), which also
+// writes the manifest's host lists; tests/test_contract.py keeps all of them in step.
 
-/** Known sites, in the order the options page lists them. */
-export const KNOWN_SITES = [
-  { site: "chatgpt", label: "ChatGPT", hosts: ["chatgpt.com", "chat.openai.com"] },
-  { site: "claude", label: "Claude", hosts: ["claude.ai"] },
-  { site: "gemini", label: "Gemini", hosts: ["gemini.google.com"] },
-  { site: "copilot", label: "Microsoft Copilot", hosts: ["copilot.microsoft.com"] },
-  { site: "perplexity", label: "Perplexity", hosts: ["www.perplexity.ai", "perplexity.ai"] },
-  { site: "deepseek", label: "DeepSeek", hosts: ["chat.deepseek.com"] },
-  { site: "grok", label: "Grok", hosts: ["grok.com"] },
-  { site: "mistral", label: "Mistral Le Chat", hosts: ["chat.mistral.ai"] },
-  { site: "poe", label: "Poe", hosts: ["poe.com"] },
-  { site: "meta", label: "Meta AI", hosts: ["www.meta.ai", "meta.ai"] },
-];
+import { SITES } from "./contract.js";
+
+/** Known sites, in the order the options page lists them: {site, label, hosts, adapter}. */
+export const KNOWN_SITES = SITES;
 
 /** The known site a hostname belongs to, or null. */
 export function knownSiteFor(hostname) {

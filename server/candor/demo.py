@@ -11,20 +11,25 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 from . import ingest, journal
+from .contract import KNOWN_SITES
 
-SITES = (  # (site, weight, models)
-    ("chatgpt", 34, ("gpt-5", "gpt-5-mini", "o4")),
-    ("claude", 24, ("claude-sonnet-4.5", "claude-opus-4.1")),
-    ("gemini", 10, ("gemini-2.5-pro", "gemini-2.5-flash")),
-    ("copilot", 8, ("copilot",)),
-    ("perplexity", 8, ("sonar", "sonar-pro")),
-    ("deepseek", 4, ("deepseek-v3",)),
-    ("grok", 2, ("grok-4",)),
-    ("mistral", 2, ("mistral-large",)),
-    ("poe", 2, ("assistant",)),
-    ("meta", 2, ("llama-4",)),
-    ("custom:ai.corp.example", 4, (None,)),
-)
+# How often people use each known site, and its models; a site the contract adds
+# later shows up rarely, with no model, until it is given a line here.
+_PROFILES = {
+    "chatgpt": (34, ("gpt-5", "gpt-5-mini", "o4")),
+    "claude": (24, ("claude-sonnet-4.5", "claude-opus-4.1")),
+    "gemini": (10, ("gemini-2.5-pro", "gemini-2.5-flash")),
+    "copilot": (8, ("copilot",)),
+    "perplexity": (8, ("sonar", "sonar-pro")),
+    "deepseek": (4, ("deepseek-v3",)),
+    "grok": (2, ("grok-4",)),
+    "mistral": (2, ("mistral-large",)),
+    "poe": (2, ("assistant",)),
+    "meta": (2, ("llama-4",)),
+}
+SITES = tuple(  # (site, weight, models): every known site of the contract, and a custom one
+    (site, *_PROFILES.get(site, (1, (None,)))) for site in KNOWN_SITES
+) + (("custom:ai.corp.example", 4, (None,)),)
 TITLES = {
     "real": ("Fix flaky checkout test", "Draft Q3 planning memo", "SQL for churn cohort",
              "Refactor billing retries", "Explain Kafka consumer lag", "Write migration plan",
