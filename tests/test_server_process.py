@@ -2,6 +2,7 @@
 
 import http.client
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -11,7 +12,7 @@ from contextlib import closing
 from datetime import datetime, timezone
 
 import requests
-from support import batch, event, new_id, start_server
+from support import NAVIGATE, batch, event, new_id, start_server
 
 
 def post(server, *events):
@@ -21,9 +22,14 @@ def post(server, *events):
     return r.json()
 
 
-def test_serve_prints_the_dashboard_link_and_answers(live_server):
-    log = (live_server.data_dir.parent / f"server-{live_server.port}.log").read_text()
-    assert f"http://127.0.0.1:{live_server.port}/?token={live_server.token}" in log
+def server_log(server):
+    return (server.data_dir.parent / f"server-{server.port}.log").read_text()
+
+
+def test_serve_says_how_to_open_the_dashboard_and_answers(live_server):
+    log = server_log(live_server)
+    assert f"at http://127.0.0.1:{live_server.port}/" in log
+    assert f"Open the dashboard: candor open --port {live_server.port}" in log
     health = requests.get(f"{live_server.url}/api/v1/health", timeout=5).json()
     assert health["status"] == "ok"
     sid = new_id()
@@ -33,12 +39,47 @@ def test_serve_prints_the_dashboard_link_and_answers(live_server):
     assert s["active_seconds"] == 5
 
 
-def test_the_dashboard_link_logs_in_and_drops_the_token_from_the_address(live_server):
+def candor_open(server):
+    """Run `candor open` as a person would in a terminal without a screen."""
+    env = {**os.environ, "CANDOR_DATA_DIR": str(server.data_dir)}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    done = subprocess.run([sys.executable, "-m", "candor", "open", "--port", str(server.port)],
+                          env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_candor_open_prints_a_link_that_logs_in_once(live_server):
+    done = candor_open(live_server)
+    link = re.search(r"http://127\.0\.0\.1:\d+/login\?code=\S+", done.stdout).group(0)
+    assert done.stderr == ""  # the server is running: no warning
     browser = requests.Session()
-    r = browser.get(f"{live_server.url}/?token={live_server.token}", timeout=5)
-    assert r.status_code == 200 and r.url == f"{live_server.url}/"
+    browser.headers.update(NAVIGATE)
+    r = browser.get(link, timeout=5)
+    assert r.status_code == 200 and r.url == f"{live_server.url}/"  # the code left the address
     assert "value ratio" in r.text
-    assert browser.get(f"{live_server.url}/api/v1/stats", timeout=5).status_code == 200
+    api = browser.get(f"{live_server.url}/api/v1/stats", timeout=5,
+                      headers={"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"})
+    assert api.status_code == 200
+    # The cookie replayed by another program (no Sec-Fetch-Site) reads nothing.
+    replay = requests.get(f"{live_server.url}/api/v1/stats", cookies=browser.cookies, timeout=5)
+    assert replay.status_code == 401
+    # The link was single use.
+    assert requests.get(link, headers=NAVIGATE, timeout=5).status_code == 401
+    # Nothing the server wrote holds the token or a login link.
+    log = server_log(live_server)
+    assert live_server.token not in log and "code=" not in log
+
+
+def test_candor_open_says_when_the_server_is_not_running(tmp_path):
+    env = {**os.environ, "CANDOR_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DISPLAY", None)
+    done = subprocess.run([sys.executable, "-m", "candor", "open", "--port", "9"],
+                          env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0
+    assert "not answering on 127.0.0.1:9" in done.stderr and "candor serve" in done.stderr
+    assert "/login?code=" in done.stdout
 
 
 def test_acknowledged_events_survive_kill_9(tmp_path):

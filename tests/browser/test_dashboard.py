@@ -6,23 +6,25 @@ import re
 import subprocess
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from conftest import CHROMIUM
 from support import start_server
 
-from conftest import CHROMIUM
+from candor import security
 
 
 @pytest.fixture
 def demo(tmp_path):
-    """A `candor serve --demo` process and the dashboard link it printed."""
+    """A `candor serve --demo` process, its data dir (from what it printed) and its token."""
     server = start_server(tmp_path / "unused", extra_args=["--demo"])
     log = (tmp_path / f"server-{server.port}.log").read_text()
-    server.link = re.search(r"(http://127\.0\.0\.1:\d+/\?token=(\S+))", log).group(1)
-    server.token = server.link.rsplit("=", 1)[1]
+    server.data_dir = Path(re.search(r"CANDOR_DATA_DIR=(\S+) candor open", log).group(1))
+    server.token = security.read_token(server.data_dir)
     yield server
     server.kill(sig=15)
 
@@ -48,7 +50,7 @@ def api(server, path, **params):
 
 
 def test_tag_three_sessions_with_the_keyboard_and_see_the_ratio_move(demo, page, shots_dir):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     assert page.url == f"{demo.url}/"  # the token left the address bar
     first = (date.today() - timedelta(days=83)).isoformat()
     last = date.today().isoformat()
@@ -79,7 +81,7 @@ def test_tag_three_sessions_with_the_keyboard_and_see_the_ratio_move(demo, page,
 
 
 def test_undo_puts_the_last_tag_back(demo, page):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     page.goto(f"{demo.url}/review")
     first_id = page.locator("li.session").first.get_attribute("data-id")
     page.keyboard.press("u")
@@ -90,7 +92,7 @@ def test_undo_puts_the_last_tag_back(demo, page):
 
 
 def test_note_and_outcome_link_from_the_keyboard(demo, page):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     page.goto(f"{demo.url}/review")
     first_id = page.locator("li.session").first.get_attribute("data-id")
     page.keyboard.press("n")
@@ -107,7 +109,7 @@ def test_note_and_outcome_link_from_the_keyboard(demo, page):
 
 
 def test_session_page_tags_and_forgets(demo, page, shots_dir):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     sid = api(demo, "/api/v1/sessions", tag="untagged", limit=1)["sessions"][0]["id"]
     page.goto(f"{demo.url}/sessions/{sid}")
     page.screenshot(path=str(shots_dir / "dashboard-session.png"), full_page=True)
@@ -145,7 +147,7 @@ def coach_journal(demo, tmp_path):
 
 
 def test_journals_side_by_side_and_read_only(demo, page, coach_journal, shots_dir):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     page.goto(f"{demo.url}/journals")
     row = page.locator("table.journals tbody tr")
     expect(row).to_have_count(1)
@@ -175,7 +177,7 @@ def test_every_page_passes_the_accessibility_check(demo, page, coach_journal, pa
     if path == "locked":
         page.goto(f"{demo.url}/")  # no cookie yet: the page that explains how to get in
     else:
-        page.goto(demo.link)
+        page.goto(demo.login_link())
         if path == "/session":
             sid = api(demo, "/api/v1/sessions", limit=1)["sessions"][0]["id"]
             path = f"/sessions/{sid}"
@@ -189,7 +191,7 @@ def test_every_page_passes_the_accessibility_check(demo, page, coach_journal, pa
 
 
 def test_the_settings_page_exports_a_journal(demo, page, tmp_path, shots_dir):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     page.goto(f"{demo.url}/settings")
     page.screenshot(path=str(shots_dir / "dashboard-settings.png"), full_page=True)
     page.select_option("select[name=format]", "json")
@@ -204,7 +206,7 @@ def test_the_settings_page_exports_a_journal(demo, page, tmp_path, shots_dir):
 
 
 def test_deleting_everything_asks_for_the_words(demo, page):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     page.goto(f"{demo.url}/settings")
     page.fill("#confirm-forget", "yes please")
     page.click("#forget-everything button")
@@ -217,7 +219,7 @@ def test_deleting_everything_asks_for_the_words(demo, page):
 
 
 def test_the_review_queue_can_put_the_most_signals_first(demo, page):
-    page.goto(demo.link)
+    page.goto(demo.login_link())
     page.goto(f"{demo.url}/review?sort=signals")
     first = page.locator("li.session").first
     expect(first.locator("ul.signals li")).not_to_have_count(0)
