@@ -4,9 +4,9 @@ import subprocess
 
 import pytest
 from flask.testing import FlaskClient
-from support import BASE_URL, PORT, start_server
+from support import BASE_URL, NAVIGATE, PORT, SAME_ORIGIN, start_server
 
-from candor import create_app, security
+from candor import create_app, logins, security
 from candor import db as candor_db
 
 
@@ -16,6 +16,7 @@ def app(tmp_path):
     app = create_app({"DATA_DIR": str(tmp_path / "data"), "PORT": PORT, "TESTING": True})
     yield app
     candor_db.close_all()
+    logins.close_all()
 
 
 @pytest.fixture
@@ -45,6 +46,24 @@ def anonymous(app):
     """A test client with the right Host but no token."""
     app.test_client_class = LocalClient
     return app.test_client()
+
+
+def log_in(client, data_dir):
+    """Log `client` in as a browser does: open a fresh `candor open` link. Returns the answer."""
+    code, _ = logins.new_login_link_code(data_dir)
+    return client.get(f"/login?code={code}", headers=NAVIGATE)
+
+
+@pytest.fixture
+def dashboard(app):
+    """A test client logged in to the dashboard with a cookie, as the dashboard's own pages
+    call the API (Sec-Fetch-Site: same-origin); pass headers=NAVIGATE to open a page directly."""
+    app.test_client_class = LocalClient
+    client = app.test_client()
+    assert log_in(client, app.config["DATA_DIR"]).status_code == 303
+    client.environ_base.update(
+        {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in SAME_ORIGIN.items()})
+    return client
 
 
 @pytest.fixture

@@ -13,10 +13,14 @@ from pathlib import Path
 
 import requests
 
-from candor import security
+from candor import logins, security
 
 PORT = 5765
 BASE_URL = f"http://127.0.0.1:{PORT}"
+
+# What a browser sends when the user opens a page directly, and from the dashboard's own pages.
+NAVIGATE = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
 
 
 def new_id():
@@ -53,6 +57,11 @@ class LiveServer:
 
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
+
+    def login_link(self):
+        """A fresh single-use dashboard link, as `candor open` makes."""
+        code, _ = logins.new_login_link_code(self.data_dir)
+        return f"{self.url}/login?code={code}"
 
     def kill(self, sig=signal.SIGKILL):
         self.process.send_signal(sig)
