@@ -3,7 +3,7 @@
 import os
 import sqlite3
 import threading
-import time
+import weakref
 from contextlib import contextmanager
 
 import sqlite_utils
@@ -14,10 +14,19 @@ from . import migrations
 _local = threading.local()
 # One writer at a time per database file, queued in Python: SQLite's own busy
 # handler makes a waiting writer sleep in steps of up to 100 ms, which is what
-# a request's tail latency would be made of under load.
-_write_locks = {}
-_waiting = {}
+# a request's tail latency would be made of under load. An entry lives as long as
+# a connection to its file does (weak references): a server that opens imported
+# journals for months keeps no entry per file it ever opened.
+_write_locks = weakref.WeakValueDictionary()
 _write_locks_guard = threading.Lock()
+
+
+class _Shared:
+    """What the connections of this process to one database file share."""
+
+    def __init__(self):
+        self.write_lock = threading.Lock()
+        self.waiting = _Waiting()
 
 
 class _Waiting:
@@ -37,9 +46,13 @@ def connect(path):
     """Open `path` as a sqlite-utils Database set up for Candor, migrating it if needed."""
     conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
     db = sqlite_utils.Database(conn)
+    key = os.path.abspath(path)
     with _write_locks_guard:
-        db.write_lock = _write_locks.setdefault(str(path), threading.Lock())
-        db.waiting = _waiting.setdefault(str(path), _Waiting())
+        shared = _write_locks.get(key)
+        if shared is None:
+            shared = _write_locks[key] = _Shared()
+    db.shared = shared  # keeps the entry alive while this connection is
+    db.write_lock, db.waiting = shared.write_lock, shared.waiting
     # A waiting writer gets up to 10 s before "database is locked"; the API answers
     # 503 then, and the extension retries.
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -72,37 +85,67 @@ def _follow_time_zone(db):
             migrations.rebuild_day_totals(db)
 
 
+class Checkpointer:
+    """Copies a database's WAL back into the database file when something was committed.
+
+    What SQLite says decides, not the WAL file's modification time (which stays
+    put when two commits land in the same clock tick): PRAGMA data_version on this
+    connection changes when another connection commits, and a checkpoint is done
+    only when its result says every frame of the WAL was copied (a PASSIVE
+    checkpoint stops short of frames a reader may still need).
+    """
+
+    def __init__(self, path):
+        self.db = connect(path)
+        self.copied_version = None  # data_version when everything was last copied
+
+    def step(self):
+        """Checkpoint if needed: "idle" (nothing new), "done" (all copied) or "partial"."""
+        version = self.db.conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self.copied_version:
+            return "idle"
+        try:
+            busy, frames, copied = self.db.conn.execute(
+                "PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        except sqlite3.Error:  # busy with another checkpoint: try again later
+            return "partial"
+        if busy or copied < frames:
+            return "partial"
+        # A commit made after reading `version` changes it again: it is looked at next time.
+        self.copied_version = version
+        return "done"
+
+    def close(self):
+        """Close the connection."""
+        self.db.close()
+
+
 def start_checkpoints(path, every=0.25, idle_every=1.0):
-    """Copy the WAL back into the database from a background thread.
+    """Copy the WAL back into the database from a background thread; returns the thread.
 
     A commit that has to checkpoint makes its request, and every writer queued
     behind it, wait; a PASSIVE checkpoint here never blocks readers or writers.
-    While writes come in it runs every `every` s: small checkpoints keep short the
-    sync that the commit starting the WAL over must make, which waits for whatever
-    the checkpoint left for the disk (under a burst of writes, 25-40 ms every second
-    when this ran once a second; 6-15 ms at four times a second). When nothing was
-    written it looks only every `idle_every` s, so an idle server stays idle.
+    While writes come in (or a checkpoint was left partial by a reader) it runs
+    every `every` s: small checkpoints keep short the sync that the commit starting
+    the WAL over must make, which waits for whatever the checkpoint left for the
+    disk (under a burst of writes, 25-40 ms every second when this ran once a
+    second; 6-15 ms at four times a second). When nothing was committed it looks
+    only every `idle_every` s, so an idle server stays idle and a commit reaches
+    the database file within about `idle_every` + `every` s. `thread.stop()` ends it.
     """
+    checkpointer = Checkpointer(path)
+    stopped = threading.Event()
+
     def run():
-        db = connect(path)
-        wal, last_written, pause = f"{path}-wal", None, idle_every
-        while True:
-            time.sleep(pause)
-            pause = idle_every
-            try:
-                written = os.stat(wal).st_mtime_ns
-            except FileNotFoundError:
-                continue
-            if written == last_written:
-                continue  # nothing written since the last checkpoint
-            pause = every
-            try:
-                db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                last_written = written
-            except sqlite3.Error:  # busy with another checkpoint: try again later
-                pass
+        pause = idle_every
+        try:
+            while not stopped.wait(pause):
+                pause = idle_every if checkpointer.step() == "idle" else every
+        finally:
+            checkpointer.close()
 
     thread = threading.Thread(target=run, name="candor-checkpoints", daemon=True)
+    thread.stop = stopped.set
     thread.start()
     return thread
 
