@@ -21,9 +21,11 @@ export const KEYS = Object.freeze({
   syncState: {
     area: "local",
     name: "syncState",
-    default: { status: "idle", failures: 0, lastAttemptAt: null, lastSuccessAt: null, lastError: null, batchSize: 500 },
+    default: { status: "idle", failures: 0, lastAttemptAt: null, lastSuccessAt: null, lastError: null },
   },
   rejectedLog: { area: "local", name: "rejectedLog", default: [] },
+  // Events the server refused for good since the log was last cleared (the log keeps 50).
+  refusedCount: { area: "local", name: "refusedCount", default: 0 },
   pendingTags: { area: "local", name: "pendingTags", default: [] },
   adapterHealth: { area: "local", name: "adapterHealth", default: {} },
   lastSession: { area: "local", name: "lastSession", default: null },

@@ -1,12 +1,21 @@
 // Sends queued events to the local Candor server in batches, and pending tags after them.
-// An event leaves the queue only once a 200 answer covers it: accepted or duplicate
+// Nothing carrying the token leaves before the server has proved, in this run, that it
+// knows the token (lib/proof.js): another program on the port gets nothing.
+// An event leaves the queue only once the server has settled it: accepted or duplicate
 // (the server keys events by id, so re-sending after a lost answer is harmless), or
-// rejected for good (then its reason goes to the rejected-events log). Everything else
-// (server down, 5xx, 429) keeps the events and retries later with backoff via
-// chrome.alarms; a 401 means "not paired" and waits for a new token.
+// refused for good. A batch the server refuses as a whole (400, 413, 422 in its own error
+// shape) is split in halves until the one event it refuses is found; that event alone is
+// dropped, its reason kept in the rejected-events log, and the rest goes on. Everything
+// else (server down, 5xx, 429, a strange answer) keeps the events and retries later with
+// backoff via chrome.alarms; a 401 means "not paired" and waits for a new token.
 
 import { KEYS } from "./storage.js";
 import { serial } from "./serial.js";
+import { endpoint, jsonOf, isCandorError } from "./http.js";
+import { proveServer } from "./proof.js";
+import { wellFormedDeep } from "./text.js";
+
+export { endpoint };
 
 /** Name of the alarm that triggers the next sync attempt. */
 export const SYNC_ALARM = "candor-sync";
@@ -29,11 +38,6 @@ export function backoffDelay(failures, random = Math.random) {
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-/** `serverUrl` without a trailing slash, joined with `path`. */
-export function endpoint(serverUrl, path) {
-  return `${serverUrl.replace(/\/+$/, "")}${path}`;
-}
-
 /** Seconds from a Retry-After header, or 0. */
 function retryAfterMs(response) {
   const seconds = Number(response.headers?.get?.("Retry-After"));
@@ -51,11 +55,37 @@ function isReceipt(body) {
   );
 }
 
+/** Answers to a whole batch that mean "something in it is refused" (in Candor's error shape). */
+const REFUSALS = [400, 413, 422];
+
 /**
- * The sync engine. `fetch` and `now`/`random` are parameters so tests drive them;
+ * Whether a refusal is about the events, so splitting the batch finds the one to blame.
+ * A 422 naming only the batch's envelope (its `client`) is not: no event is dropped for it.
+ */
+function blamesEvents(body) {
+  const fieldErrors = body.errors?.json;
+  if (body.code !== 422 || fieldErrors === null || typeof fieldErrors !== "object") return true;
+  const fields = Object.keys(fieldErrors);
+  return fields.length === 0 || fields.includes("events");
+}
+
+/** The server's field errors as `{"field.path": ["message", …]}`, paths relative to the event. */
+export function flattenErrors(errors, path = "") {
+  const out = {};
+  if (errors === null || errors === undefined) return out;
+  if (typeof errors !== "object" || Array.isArray(errors)) {
+    out[path.replace(/^(json\.)?(events\.\d+\.?)?/, "") || "_schema"] = [].concat(errors).map(String);
+    return out;
+  }
+  for (const [key, value] of Object.entries(errors)) Object.assign(out, flattenErrors(value, path ? `${path}.${key}` : key));
+  return out;
+}
+
+/**
+ * The sync engine. `fetch`, `now`, `random` and `crypto` are parameters so tests drive them;
  * `client` resolves to `{id, browser, extension_version}`.
  */
-export function createSync({ api, storage, queue, fetch, client, now = Date.now, random = Math.random }) {
+export function createSync({ api, storage, queue, fetch, client, now = Date.now, random = Math.random, crypto = globalThis.crypto }) {
   const run = serial();
 
   const setState = (change) => storage.update(KEYS.syncState, (state) => ({ ...state, ...change }));
@@ -71,38 +101,48 @@ export function createSync({ api, storage, queue, fetch, client, now = Date.now,
     return { status, error };
   }
 
-  /** Keep the reasons the server gave for refusing events, newest first, bounded. */
-  async function logRejected(batch, rejected) {
-    const at = new Date(now()).toISOString();
-    const entries = rejected.map((item) => {
-      const event = batch[item.index] ?? batch.find((e) => e.id === item.id) ?? {};
-      return { at, id: event.id ?? item.id ?? null, type: event.type ?? null, site: event.site ?? null, errors: item.errors ?? {} };
-    });
+  /** Keep the reasons the server gave for refusing events (newest first, bounded) and count them. */
+  async function logRefused(entries) {
+    if (!entries.length) return;
     await storage.update(KEYS.rejectedLog, (log) => [...entries.reverse(), ...log].slice(0, REJECTED_LOG_SIZE));
+    await storage.update(KEYS.refusedCount, (count) => count + entries.length);
   }
 
-  /** Send one batch; returns "sent", "again" (batch size changed) or a failure result. */
-  async function sendBatch(settings, batch, state) {
-    let response;
+  /** Log entries for the events a 200 receipt rejected one by one. */
+  function receiptEntries(batch, rejected) {
+    const at = new Date(now()).toISOString();
+    return rejected.map((item) => {
+      const event = batch[item.index] ?? batch.find((e) => e.id === item.id) ?? {};
+      return { at, id: event.id ?? item.id ?? null, type: event.type ?? null, site: event.site ?? null, errors: flattenErrors(item.errors) };
+    });
+  }
+
+  /** POST one batch; resolves to the response, or a failure result when there was none. */
+  async function post(settings, batch) {
     try {
-      response = await fetch(endpoint(settings.serverUrl, "/api/v1/events"), {
+      return await fetch(endpoint(settings.serverUrl, "/api/v1/events"), {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
-        body: JSON.stringify({ client: await client(), events: batch }),
+        // Events queued by an older version may hold lone surrogates: never send one.
+        body: JSON.stringify(wellFormedDeep({ client: await client(), events: batch })),
       });
     } catch (error) {
-      return fail("unreachable", String(error?.message ?? error));
+      return { failed: await fail("unreachable", String(error?.message ?? error)) };
     }
+  }
+
+  /**
+   * Deliver `batch`; resolves to "sent" (every event settled) or a failure result. A batch
+   * refused as a whole is split in halves until the event the server refuses is alone.
+   */
+  async function deliver(settings, batch) {
+    const response = await post(settings, batch);
+    if (response.failed) return response.failed;
 
     if (response.status === 200) {
-      let body;
-      try {
-        body = await response.json();
-      } catch {
-        body = null;
-      }
+      const body = await jsonOf(response);
       if (!isReceipt(body)) return fail("error", "the server's answer was not an events receipt");
-      if (body.rejected.length) await logRejected(batch, body.rejected);
+      await logRefused(receiptEntries(batch, body.rejected));
       // Accepted, duplicate and rejected events are all settled: none is sent again.
       await queue.remove(batch.map((event) => event.id));
       return "sent";
@@ -112,15 +152,24 @@ export function createSync({ api, storage, queue, fetch, client, now = Date.now,
       await setState({ status: "not_paired", lastError: `HTTP ${response.status}`, retryAt: null, refusedToken: settings.token });
       return { status: "not_paired" };
     }
-    if (response.status === 413 && state.batchSize > 1) {
-      // The batch is too large for the server's body limit: halve it and go on.
-      await setState({ batchSize: Math.max(1, Math.floor(state.batchSize / 2)) });
-      return "again";
-    }
     if (response.status === 429 || response.status >= 500) {
       return fail("unreachable", `HTTP ${response.status}`, retryAfterMs(response));
     }
-    return fail("error", `HTTP ${response.status}`);
+    const body = REFUSALS.includes(response.status) ? await jsonOf(response) : null;
+    if (!isCandorError(body) || !blamesEvents(body)) return fail("error", `HTTP ${response.status}`);
+    if (batch.length === 1) {
+      const [event] = batch;
+      const at = new Date(now()).toISOString();
+      await logRefused([{ at, id: event.id, type: event.type ?? null, site: event.site ?? null, status: response.status, message: body.message, errors: flattenErrors(body.errors) }]);
+      await queue.remove([event.id]);
+      return "sent";
+    }
+    const half = Math.ceil(batch.length / 2);
+    for (const part of [batch.slice(0, half), batch.slice(half)]) {
+      const outcome = await deliver(settings, part);
+      if (outcome !== "sent") return outcome;
+    }
+    return "sent";
   }
 
   /** PATCH each pending tag; keeps those the server cannot take yet. */
@@ -169,13 +218,17 @@ export function createSync({ api, storage, queue, fetch, client, now = Date.now,
           return { status: "not_paired" };
         }
         await setState({ lastAttemptAt: new Date(now()).toISOString() });
+        const hasWork = (await queue.status()).waiting > 0 || (await storage.get(KEYS.pendingTags)).length > 0;
+        if (hasWork) {
+          const proof = await proveServer({ fetch, serverUrl: settings.serverUrl, token: settings.token, crypto });
+          if (proof.status === "unreachable") return fail("unreachable", proof.error, proof.retryAfterMs ?? 0);
+          if (proof.status !== "trusted") return fail("untrusted_server", proof.error);
+        }
         let sent = 0;
         for (let round = 0; round < MAX_BATCHES_PER_RUN; round += 1) {
-          const state = await storage.get(KEYS.syncState);
-          const batch = await queue.takeBatch(state.batchSize || BATCH_SIZE);
+          const batch = await queue.takeBatch(BATCH_SIZE);
           if (!batch.length) break;
-          const outcome = await sendBatch(settings, batch, state);
-          if (outcome === "again") continue;
+          const outcome = await deliver(settings, batch);
           if (outcome !== "sent") return outcome;
           sent += batch.length;
         }

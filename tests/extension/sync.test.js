@@ -69,6 +69,7 @@ test("without a token nothing is sent and the state says not paired", async () =
 test("a 401 keeps the events and marks the extension not paired", async () => {
   const api = fakeChrome();
   const server = fakeServer();
+  server.proofKey = "wrong"; // the proof passes, yet the events endpoint refuses the token
   await paired(api, "wrong");
   const { storage, queue, sync } = worker(api, server);
   await queue.append([event(), event()]);
@@ -223,6 +224,7 @@ test("a tag waits while the server is down, and is delivered later", async () =>
 test("after a 401, new events do not retry the refused token; a new token does", async () => {
   const api = fakeChrome();
   const server = fakeServer();
+  server.proofKey = "wrong";
   await paired(api, "wrong");
   const { queue, sync } = worker(api, server);
   await queue.append([event()]);
@@ -230,6 +232,7 @@ test("after a 401, new events do not retry the refused token; a new token does",
   await sync.requestSoon();
   assert.equal(api.alarms.created.has(SYNC_ALARM), false, "no retry with the refused token");
   await paired(api, "secret");
+  server.proofKey = "secret";
   await sync.requestSoon();
   assert.ok(api.alarms.created.has(SYNC_ALARM), "a new token is tried");
   await sync.syncNow();
@@ -239,9 +242,170 @@ test("after a 401, new events do not retry the refused token; a new token does",
 test("a 200 answer that is not an events receipt keeps the batch", async () => {
   const api = fakeChrome();
   await paired(api);
-  const strange = { fetch: async () => ({ status: 200, ok: true, headers: { get: () => null }, json: async () => ({ hello: 1 }) }) };
+  const server = fakeServer();
+  const strange = {
+    fetch: async (url, options) =>
+      url.endsWith("/pairing/proof") ? server.fetch(url, options) : { status: 200, ok: true, headers: { get: () => null }, json: async () => ({ hello: 1 }) },
+  };
   const { queue, sync } = worker(api, strange);
   await queue.append([event()]);
   assert.equal((await sync.syncNow()).status, "error");
   assert.equal((await queue.status()).waiting, 1);
 });
+
+test("a batch refused as a whole is split until the one refused event is found; the rest arrive", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  const before = Array.from({ length: 300 }, () => event("activity"));
+  const bad = event("malformed");
+  const after = Array.from({ length: 400 }, () => event("activity"));
+  await queue.append([...before, bad, ...after]);
+  assert.equal((await sync.syncNow()).status, "ok");
+  assert.equal(server.stored.size, 700, "every good event arrived");
+  assert.ok(!server.stored.has(bad.id));
+  assert.ok([...server.storedTimes.values()].every((n) => n === 1));
+  assert.equal((await queue.status()).waiting, 0, "nothing is stuck behind the refused event");
+  assert.ok(server.requests.length <= 2 * Math.ceil(Math.log2(BATCH_SIZE)) + 2, `${server.requests.length} requests`);
+  const [entry, ...rest] = await storage.get(KEYS.rejectedLog);
+  assert.equal(rest.length, 0);
+  assert.equal(entry.id, bad.id);
+  assert.equal(entry.type, "malformed");
+  assert.equal(entry.site, "chatgpt");
+  assert.equal(entry.status, 422);
+  assert.equal(entry.message, "The batch is malformed; nothing was stored.");
+  assert.deepEqual(entry.errors, { type: ["Not a type."] });
+  assert.equal(await storage.get(KEYS.refusedCount), 1);
+  assert.equal((await storage.get(KEYS.syncState)).status, "ok");
+});
+
+test("an event too large for the server's body limit is refused alone (413)", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  server.maxBodyBytes = 50_000;
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  const huge = { ...event("prompt"), model: "m".repeat(60_000) };
+  const good = Array.from({ length: 200 }, () => event("activity"));
+  await queue.append([good[0], huge, ...good.slice(1)]);
+  await sync.syncNow();
+  assert.equal(server.stored.size, 200);
+  assert.equal((await queue.status()).waiting, 0);
+  const [entry] = await storage.get(KEYS.rejectedLog);
+  assert.equal(entry.id, huge.id);
+  assert.equal(entry.status, 413);
+  assert.match(entry.message, /larger/);
+  assert.equal(await storage.get(KEYS.refusedCount), 1);
+});
+
+test("a lone surrogate left in the queue is sent as U+FFFD, not refused", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  // Queued by a version that cut titles inside an emoji.
+  const old = { ...event("prompt"), title: "Plan \ud83d" };
+  await queue.append([old, event("copy")]);
+  await sync.syncNow();
+  assert.equal(server.stored.size, 2);
+  assert.equal(server.stored.get(old.id).title, "Plan \ufffd");
+  assert.equal(await storage.get(KEYS.refusedCount), 0);
+});
+
+test("events rejected one by one in a receipt are counted as refused too", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  await queue.append([event("bogus"), event("prompt"), event("bogus"), event("malformed")]);
+  await sync.syncNow();
+  assert.equal(await storage.get(KEYS.refusedCount), 3);
+  assert.equal((await storage.get(KEYS.rejectedLog)).length, 3);
+});
+
+for (const [name, answer] of [
+  ["a 400 in another shape", { status: 400, body: { error: "bad" } }],
+  ["a 404 in Candor's shape", { status: 404, body: { code: 404, status: "Not Found", message: "Not found." } }],
+  ["a 422 about the batch's client, not its events", { status: 422, body: { code: 422, status: "Unprocessable Entity", message: "The batch is malformed; nothing was stored.", errors: { json: { client: { id: ["Longer than maximum length 100."] } } } } }],
+]) {
+  test(`${name} keeps every event and backs off`, async () => {
+    const api = fakeChrome();
+    const server = fakeServer();
+    await paired(api);
+    const fetch = async (url, options) =>
+      url.endsWith("/api/v1/events")
+        ? { status: answer.status, ok: false, headers: { get: () => null }, json: async () => answer.body }
+        : server.fetch(url, options);
+    const { storage, queue, sync } = worker(api, { fetch });
+    await queue.append([event(), event(), event()]);
+    assert.equal((await sync.syncNow()).status, "error");
+    assert.equal((await queue.status()).waiting, 3);
+    assert.equal(await storage.get(KEYS.refusedCount), 0);
+    assert.ok(api.alarms.created.get(SYNC_ALARM).scheduledTime > 1_000_000);
+  });
+}
+
+test("a server that does not know the token gets nothing that carries it", async () => {
+  const api = fakeChrome();
+  const impostor = fakeServer();
+  impostor.proofKey = "whatever-it-guesses";
+  await paired(api);
+  const { storage, queue, sync } = worker(api, impostor);
+  const start = event("session_start", "44444444-4444-4444-8444-444444444444");
+  await queue.append([start, event()]);
+  await storage.set(KEYS.pendingTags, [{ sessionId: start.session_id, tag: "real", at: "2026-12-01T10:00:00Z" }]);
+  assert.equal((await sync.syncNow()).status, "untrusted_server");
+  assert.equal((await sync.syncNow()).status, "untrusted_server");
+  assert.ok(impostor.all.length >= 2);
+  assert.ok(impostor.all.every((r) => r.path === "/api/v1/pairing/proof" && r.headers.Authorization === undefined));
+  assert.ok(!JSON.stringify(impostor.all).includes("secret"));
+  const state = await storage.get(KEYS.syncState);
+  assert.equal(state.status, "untrusted_server");
+  assert.equal(state.failures, 2);
+  assert.equal(api.alarms.created.get(SYNC_ALARM).scheduledTime, state.retryAt, "tried again later, with backoff");
+  assert.equal((await queue.status()).waiting, 2);
+  assert.equal((await storage.get(KEYS.pendingTags)).length, 1);
+
+  // The real server is back on its port: everything goes.
+  const real = fakeServer();
+  const back = worker(api, real);
+  assert.equal((await back.sync.syncNow()).status, "ok");
+  assert.equal(real.stored.size, 2);
+  assert.equal(real.tags.get(start.session_id), "real");
+});
+
+test("each run proves the server once, before the first request that carries the token", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  await queue.append(Array.from({ length: 1_100 }, () => event("activity")));
+  await sync.syncNow();
+  assert.deepEqual(server.all.map((r) => r.path), ["/api/v1/pairing/proof", "/api/v1/events", "/api/v1/events", "/api/v1/events"]);
+  await queue.append([event()]);
+  await sync.syncNow();
+  assert.equal(server.all.filter((r) => r.path === "/api/v1/pairing/proof").length, 2);
+});
+
+test("with nothing to send, nothing is asked of the server", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { sync } = worker(api, server);
+  assert.equal((await sync.syncNow()).status, "ok");
+  assert.equal(server.all.length, 0);
+});
+
+for (const [mode, status] of [["missing", "untrusted_server"], ["garbage", "untrusted_server"]]) {
+  test(`a proof endpoint that answers ${mode} sends nothing else (${status})`, async () => {
+    const api = fakeChrome();
+    const server = fakeServer();
+    server.proofMode = mode;
+    await paired(api);
+    const { queue, sync } = worker(api, server);
+    await queue.append([event()]);
+    assert.equal((await sync.syncNow()).status, status);
+    assert.equal(server.requests.length, 0);
+  });
+}
