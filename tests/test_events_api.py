@@ -216,3 +216,70 @@ def test_time_ordered_ids_as_the_extension_makes_them(client, db):
         "accepted": 0, "duplicates": len(events), "rejected": []}
     assert count(db, "events") == len(events)
     assert client.get(f"/api/v1/sessions/{events[0]['session_id']}").json["prompts"] > 0
+
+
+# --- lone surrogates: valid JSON, not text ----------------------------------------------
+
+SURROGATE_MESSAGE = "Holds a lone surrogate (\\ud800-\\udfff), not text."
+
+
+def post_raw(client, body):
+    """POST a body as json.dumps writes it: a lone surrogate goes out as its \\u escape."""
+    return client.post(URL, data=json.dumps(body), content_type="application/json")
+
+
+def test_a_lone_surrogate_rejects_only_the_event_holding_it(client, db):
+    sid = new_id()
+    first, second = event(sid, "prompt", title="Fine"), event(sid, "prompt", title="Also fine")
+    bad_title = event(sid, "response", title="Broken \ud800 title", response_chars=5)
+    bad_model = event(sid, "prompt", model="\udfff")
+    r = post_raw(client, batch(first, bad_title, second, bad_model))
+    assert r.status_code == 200
+    assert r.json == {"accepted": 2, "duplicates": 0, "rejected": [
+        {"index": 1, "id": bad_title["id"], "errors": {"title": [SURROGATE_MESSAGE]}},
+        {"index": 3, "id": bad_model["id"], "errors": {"model": [SURROGATE_MESSAGE]}},
+    ]}
+    assert count(db, "events") == 2
+    assert client.get(f"/api/v1/sessions/{sid}").json["prompts"] == 2
+
+
+def test_a_lone_surrogate_in_a_field_name_or_id_is_named_printably(client, db):
+    odd_name = event(type="prompt")
+    odd_name["x\udc80"] = 1
+    odd_id = event(type="prompt")
+    odd_id["id"] = "\ud800"
+    r = post_raw(client, batch(odd_name, odd_id, event()))
+    assert r.json["accepted"] == 1
+    named, unnamed = r.json["rejected"]
+    assert named["errors"] == {"x\\udc80": [SURROGATE_MESSAGE]}
+    assert unnamed["id"] is None and unnamed["errors"]["id"] == [SURROGATE_MESSAGE]
+    assert count(db, "events") == 1
+
+
+def test_a_lone_surrogate_outside_the_events_refuses_the_body(client, db):
+    body = batch(event())
+    body["client"]["browser"] = "\ud800"
+    r = post_raw(client, body)
+    assert r.status_code == 400
+    assert "'client' holds a lone surrogate" in r.json["message"]
+    assert count(db, "events") == 0
+
+
+def test_the_fast_path_leaves_lone_surrogates_to_the_slow_one():
+    from candor import fast_batch
+
+    good = batch(event(title="fine"))
+    assert fast_batch.decode(json.dumps(good).encode()) is not None
+    for text in ("\ud800", "\udc00", "a\ud83dz"):
+        body = batch(event(title=text))
+        assert fast_batch.decode(json.dumps(body).encode()) is None, text
+
+
+def test_other_endpoints_refuse_a_body_holding_a_lone_surrogate(client):
+    sid = new_id()
+    client.post(URL, json=batch(event(sid)))
+    r = client.patch(f"/api/v1/sessions/{sid}", data=json.dumps({"note": "a\ud800"}),
+                     content_type="application/json")
+    assert r.status_code == 400
+    assert "lone surrogate" in r.json["message"]
+    assert client.get(f"/api/v1/sessions/{sid}").json["note"] is None

@@ -15,7 +15,15 @@ from marshmallow import ValidationError
 from . import fast_batch, signals
 from .db import write_together
 from .migrations import BUCKET_SECONDS
-from .schemas import BatchEnvelopeSchema, load_event, parse_json
+from .schemas import (
+    BadJSON,
+    BatchEnvelopeSchema,
+    holds_lone_surrogate,
+    load_event,
+    lone_surrogate_fields,
+    parse_json,
+    printable,
+)
 
 EVENT_COLUMNS = (
     "id", "session_id", "type", "ts", "site", "active_ms", "prompt_chars", "response_chars",
@@ -45,9 +53,18 @@ class BatchResult:
 
 
 def check_batch(body):
-    """Split a batch into its good events (as rows) and rejections; raise BadBatch if malformed."""
+    """Split a batch into its good events (as rows) and rejections; raise BadBatch if malformed.
+
+    A lone surrogate (\\ud800-\\udfff, valid JSON but not text) rejects the event
+    holding it, naming the field; anywhere else in the body it raises BadJSON.
+    """
     if not isinstance(body, dict):
         raise BadBatch({"_schema": ["The body must be a JSON object with 'client' and 'events'."]})
+    for name, value in body.items():
+        if (name != "events" or not isinstance(value, list)) and (
+                holds_lone_surrogate(name) or holds_lone_surrogate(value)):
+            raise BadJSON(f"'{printable(name)}' holds a lone surrogate (\\ud800-\\udfff), "
+                          "not text.")
     try:
         envelope = _envelope_schema.load(body)
     except ValidationError as error:
@@ -59,14 +76,18 @@ def check_batch(body):
             rejected.append({"index": index, "id": None,
                              "errors": {"_schema": ["An event must be a JSON object."]}})
             continue
+        errors = lone_surrogate_fields(raw)
         try:
             row = load_event(raw)
         except ValidationError as error:
+            errors = {**_flatten(error.messages), **errors}
+        if errors:
             sent_id = raw.get("id")
             rejected.append({
                 "index": index,
-                "id": sent_id if isinstance(sent_id, str) and len(sent_id) <= 100 else None,
-                "errors": _flatten(error.messages),
+                "id": sent_id if isinstance(sent_id, str) and len(sent_id) <= 100
+                and not holds_lone_surrogate(sent_id) else None,
+                "errors": errors,
             })
             continue
         row["client_id"] = client_id
@@ -78,7 +99,7 @@ def _flatten(messages):
     """Field errors as {field: [message, ...]}, whatever marshmallow nested."""
     if isinstance(messages, dict):
         return {
-            str(name): (msgs if isinstance(msgs, list) else [str(msgs)])
+            printable(str(name)): (msgs if isinstance(msgs, list) else [str(msgs)])
             for name, msgs in messages.items()
         }
     return {"_schema": [str(m) for m in messages]}
@@ -96,7 +117,7 @@ def ingest(db, raw, now_ms=None):
             row["client_id"] = client_id
         rejected = []
     else:
-        good, rejected = check_batch(parse_json(raw))
+        good, rejected = check_batch(parse_json(raw, lone_surrogates=True))
     result = store_events(db, good, now_ms=now_ms)
     result.rejected = rejected
     return result

@@ -51,12 +51,20 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def parse_json(raw):
-    """Parse a request body strictly: no NaN or Infinity, no lone surrogates, bounded nesting."""
+LONE_SURROGATE = "Holds a lone surrogate (\\ud800-\\udfff), not text."
+
+
+def parse_json(raw, lone_surrogates=False):
+    """Parse a request body strictly: no NaN or Infinity, no lone surrogates, bounded nesting.
+
+    With `lone_surrogates`, strings holding one are left for the caller to refuse item by
+    item (see lone_surrogate_fields): a batch then loses only the events that hold one.
+    """
     try:
         body = json.loads(raw, parse_constant=_reject_constant)
-        # "\ud800" is valid JSON but not text: no database can store it.
-        json.dumps(body, ensure_ascii=False).encode("utf-8")
+        if not lone_surrogates:
+            # "\ud800" is valid JSON but not text: no database can store it.
+            json.dumps(body, ensure_ascii=False).encode("utf-8")
         return body
     except RecursionError:
         raise BadJSON("The JSON body is nested too deeply.") from None
@@ -64,6 +72,26 @@ def parse_json(raw):
         raise BadJSON("The body holds a lone surrogate (\\ud800-\\udfff), not text.") from None
     except ValueError as error:  # includes bad UTF-8
         raise BadJSON(f"The body is not valid JSON: {error}") from None
+
+
+def holds_lone_surrogate(value):
+    """Whether `value` (parsed JSON) has a string, key or value, holding a lone surrogate."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def lone_surrogate_fields(item):
+    """{field: [message]} for each field of a JSON object whose name or value holds one."""
+    return {printable(name): [LONE_SURROGATE] for name, value in item.items()
+            if holds_lone_surrogate(name) or holds_lone_surrogate(value)}
+
+
+def printable(text):
+    """`text` with any lone surrogate written as its escape (\\udc80), safe to store or send."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _check_site(value):
