@@ -11,6 +11,7 @@ import { createSync, SYNC_ALARM } from "./lib/sync.js";
 import { createTracker, SWEEP_ALARM } from "./lib/tracker.js";
 import { describePage, isConnectPage } from "./lib/pages.js";
 import { registerCustomSites } from "./lib/custom-sites.js";
+import { exchangeCode } from "./lib/pairing.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
@@ -69,11 +70,12 @@ async function handle(message, sender) {
     }
 
     case "candor:pair": {
-      // Only the configured server's own connect page may hand over a token.
-      if (!isConnectPage(sender.url ?? "", settings.serverUrl) || typeof message.token !== "string") return { ok: false };
-      const token = message.token.trim();
-      if (!token || token.length > 512) return { ok: false };
-      await storage.set(KEYS.settings, { ...settings, token });
+      // Only the configured server's own connect page may hand over a pairing code; the
+      // code is exchanged for the token, which is kept once the server proves it knows it.
+      if (!isConnectPage(sender.url ?? "", settings.serverUrl)) return { ok: false };
+      const result = await exchangeCode({ fetch: (...args) => fetch(...args), serverUrl: settings.serverUrl, code: message.code });
+      if (result.status !== "paired") return { ok: false, status: result.status };
+      await storage.update(KEYS.settings, (current) => ({ ...current, token: result.token }));
       await sync.paired();
       return { ok: true };
     }

@@ -1,15 +1,16 @@
 // Pairing without copying a secret: the Candor dashboard's "Connect the extension" page
-// ({server}/connect) carries <meta name="candor-pairing-token" content="TOKEN">. This
-// reads it and hands it to the background, which accepts it only from the configured
-// server's own origin. The page contract is documented in extension/README.md.
+// ({server}/connect) carries <meta name="candor-pairing-code" content="CODE">, a one-time
+// code that expires in minutes (never the token itself). This reads it and hands it to
+// the background, which accepts it only from the configured server's own origin and
+// exchanges it for the token. The page contract is documented in extension/README.md.
 
-/** Read the pairing token from the connect page and store it; marks the page with the outcome. */
+/** Read the pairing code from the connect page and pair with it; marks the page with the outcome. */
 export async function pair(api, doc) {
-  const token = doc.querySelector('meta[name="candor-pairing-token"]')?.getAttribute("content")?.trim();
-  if (!token) return;
+  const code = doc.querySelector('meta[name="candor-pairing-code"]')?.getAttribute("content")?.trim();
+  if (!code) return;
   let reply = null;
   try {
-    reply = await api.runtime.sendMessage({ type: "candor:pair", token });
+    reply = await api.runtime.sendMessage({ type: "candor:pair", code });
   } catch {
     reply = null;
   }

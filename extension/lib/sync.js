@@ -15,8 +15,6 @@ import { endpoint, jsonOf, isCandorError } from "./http.js";
 import { proveServer } from "./proof.js";
 import { wellFormedDeep } from "./text.js";
 
-export { endpoint };
-
 /** Name of the alarm that triggers the next sync attempt. */
 export const SYNC_ALARM = "candor-sync";
 /** Most events per request (the server takes up to 1,000). */

@@ -5,7 +5,8 @@ import { extensionApi } from "../lib/chrome-api.js";
 import { createStorage, KEYS, DEFAULT_SETTINGS } from "../lib/storage.js";
 import { createQueue } from "../lib/queue.js";
 import { KNOWN_SITES, normalizeHost, originPatterns, customSiteName } from "../lib/sites.js";
-import { getJson } from "../ui/server.js";
+import { flattenErrors } from "../lib/sync.js";
+import { getJson, untrustedWords, refusedWords } from "../ui/server.js";
 import { today } from "../ui/format.js";
 
 const api = extensionApi();
@@ -65,7 +66,9 @@ async function renderPairing(settings) {
   if (health.ok) {
     const date = today();
     const check = settings.token ? await getJson(settings, `/api/v1/stats?from=${date}&to=${date}`) : { status: 401 };
-    [dot, words] = check.ok ? ["ok", "Paired with your Candor server."] : ["warn", "The server answers, but the extension is not paired yet."];
+    if (check.ok) [dot, words] = ["ok", "Paired with your Candor server."];
+    else if (check.untrusted) [dot, words] = ["bad", untrustedWords(settings)];
+    else [dot, words] = ["warn", "The server answers, but the extension is not paired yet."];
   }
   $("pair-dot").className = `dot ${dot}`;
   $("pair-state").textContent = words;
@@ -82,17 +85,23 @@ async function renderSync() {
   $("sync-summary").textContent = parts.join(" · ");
 }
 
+/** What the server said about a refused event, in one line. */
+function reasonOf(entry) {
+  const fields = Object.entries(flattenErrors(entry.errors)).map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`);
+  return [entry.message, ...fields].filter(Boolean).join("; ") || (entry.status ? `HTTP ${entry.status}` : "no reason given");
+}
+
 async function renderRejected() {
   const log = await storage.get(KEYS.rejectedLog);
-  $("rejected-none").hidden = log.length > 0;
+  const count = await storage.get(KEYS.refusedCount);
+  const total = Math.max(count, log.length);
+  $("refused-total").textContent = total ? `${refusedWords(total)} so far.` : "None.";
   $("rejected").hidden = log.length === 0;
+  $("clear-rejected").hidden = total === 0;
   $("rejected").tBodies[0].replaceChildren(
     ...log.map((entry) => {
       const row = document.createElement("tr");
-      const reason = Object.entries(entry.errors ?? {})
-        .map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`)
-        .join("; ");
-      for (const text of [new Date(entry.at).toLocaleString(), `${entry.type ?? "?"} on ${entry.site ?? "?"}`, reason]) {
+      for (const text of [new Date(entry.at).toLocaleString(), `${entry.type ?? "?"} on ${entry.site ?? "?"}`, reasonOf(entry)]) {
         const cell = document.createElement("td");
         cell.textContent = text;
         row.append(cell);
@@ -128,14 +137,34 @@ $("save-server").addEventListener("click", async () => {
   }
   await saveSettings({ serverUrl: url.origin });
   $("server-status").textContent = "Saved.";
-  render();
+  $("clear-rejected").addEventListener("click", async () => {
+  await storage.set(KEYS.rejectedLog, []);
+  await storage.set(KEYS.refusedCount, 0);
+  renderRejected();
+});
+
+// Sync runs in the background: show what it did while this page is open.
+storage.watch(KEYS.rejectedLog, () => renderRejected());
+storage.watch(KEYS.syncState, () => renderSync());
+
+render();
 });
 
 $("save-token").addEventListener("click", async () => {
   await saveSettings({ token: $("token").value.trim() });
   $("server-status").textContent = "Token saved.";
   await api.runtime.sendMessage({ type: "candor:sync-now" });
-  render();
+  $("clear-rejected").addEventListener("click", async () => {
+  await storage.set(KEYS.rejectedLog, []);
+  await storage.set(KEYS.refusedCount, 0);
+  renderRejected();
+});
+
+// Sync runs in the background: show what it did while this page is open.
+storage.watch(KEYS.rejectedLog, () => renderRejected());
+storage.watch(KEYS.syncState, () => renderSync());
+
+render();
 });
 
 $("add-custom").addEventListener("click", () => {
@@ -155,7 +184,17 @@ $("add-custom").addEventListener("click", () => {
     await api.runtime.sendMessage({ type: "candor:custom-sites-changed" });
     $("custom-host").value = "";
     $("custom-status").textContent = `${host} is tracked from its next page load.`;
-    render();
+    $("clear-rejected").addEventListener("click", async () => {
+  await storage.set(KEYS.rejectedLog, []);
+  await storage.set(KEYS.refusedCount, 0);
+  renderRejected();
+});
+
+// Sync runs in the background: show what it did while this page is open.
+storage.watch(KEYS.rejectedLog, () => renderRejected());
+storage.watch(KEYS.syncState, () => renderSync());
+
+render();
   });
 });
 
@@ -167,7 +206,27 @@ $("sync-now").addEventListener("click", async () => {
   $("sync-now").disabled = true;
   await api.runtime.sendMessage({ type: "candor:sync-now" });
   $("sync-now").disabled = false;
-  render();
+  $("clear-rejected").addEventListener("click", async () => {
+  await storage.set(KEYS.rejectedLog, []);
+  await storage.set(KEYS.refusedCount, 0);
+  renderRejected();
 });
+
+// Sync runs in the background: show what it did while this page is open.
+storage.watch(KEYS.rejectedLog, () => renderRejected());
+storage.watch(KEYS.syncState, () => renderSync());
+
+render();
+});
+
+$("clear-rejected").addEventListener("click", async () => {
+  await storage.set(KEYS.rejectedLog, []);
+  await storage.set(KEYS.refusedCount, 0);
+  renderRejected();
+});
+
+// Sync runs in the background: show what it did while this page is open.
+storage.watch(KEYS.rejectedLog, () => renderRejected());
+storage.watch(KEYS.syncState, () => renderSync());
 
 render();

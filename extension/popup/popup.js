@@ -5,7 +5,7 @@ import { createStorage, KEYS } from "../lib/storage.js";
 import { createQueue } from "../lib/queue.js";
 import { KNOWN_SITES } from "../lib/sites.js";
 import { percent, duration, clock, today, siteLabel } from "../ui/format.js";
-import { getJson } from "../ui/server.js";
+import { getJson, untrustedWords, refusedWords } from "../ui/server.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
@@ -17,6 +17,7 @@ const SYNC_WORDS = {
   unreachable: ["bad", "Server not reachable — events wait safely here"],
   error: ["bad", "The server refused the last sync"],
   not_paired: ["warn", "Not paired"],
+  untrusted_server: ["bad", ""], // words name the server: see untrustedWords
 };
 const LEVEL_WORDS = {
   warning: "Many events are waiting to sync. Start your Candor server so they reach your journal.",
@@ -24,17 +25,21 @@ const LEVEL_WORDS = {
   losing: "The queue is full: the oldest events were dropped. Start your Candor server now.",
 };
 
-/** Today's ratio, coverage and time by tag, from the server. */
+/** Today's ratio, coverage and time by tag, from the server; resolves to how the server answered. */
 async function showToday(settings) {
   if (!settings.token) {
     $("today-detail").textContent = "Connect the extension to see today's figures.";
-    return 401;
+    return { status: 401 };
   }
   const date = today();
   const stats = await getJson(settings, `/api/v1/stats?from=${date}&to=${date}`);
   if (!stats.ok || !stats.body) {
-    $("today-detail").textContent = stats.status === 0 ? "Server not reachable: no figures for today." : "Connect the extension to see today's figures.";
-    return stats.status;
+    $("today-detail").textContent = stats.untrusted
+      ? "No figures for today: the server does not know this extension's token."
+      : stats.status === 0
+        ? "Server not reachable: no figures for today."
+        : "Connect the extension to see today's figures.";
+    return stats;
   }
   const s = stats.body;
   $("ratio").textContent = percent(s.value_ratio);
@@ -51,7 +56,7 @@ async function showToday(settings) {
   $("today-detail").textContent = total
     ? `${duration(s.real_seconds)} real · ${duration(s.busywork_seconds)} busywork · ${duration(s.unsure_seconds)} unsure · ${duration(s.untagged_seconds)} untagged`
     : "No AI time recorded today yet.";
-  return stats.status;
+  return stats;
 }
 
 /** The current or last session, with its tag buttons. */
@@ -69,17 +74,21 @@ function showSession(last) {
   }
 }
 
-/** Sync state, queue warnings and adapter-health notices. */
-async function showSync(settings, statsStatus) {
+/** Sync state, queue figures and warnings, refused events and adapter-health notices. */
+async function showSync(settings, stats) {
   const state = await storage.get(KEYS.syncState);
   const queue = await createQueue({ storage }).status();
   let status = state.status;
-  if (!settings.token || statsStatus === 401) status = "not_paired";
-  else if (statsStatus === 0) status = "unreachable";
+  if (!settings.token || stats.status === 401) status = "not_paired";
+  else if (stats.untrusted) status = "untrusted_server";
+  else if (stats.status === 0) status = "unreachable";
   const [dot, words] = SYNC_WORDS[status] ?? ["", status];
   $("sync-dot").className = `dot ${dot}`;
-  $("sync-text").textContent = words;
+  $("sync-text").textContent = status === "untrusted_server" ? untrustedWords(settings) : words;
   $("sync-waiting").textContent = queue.waiting ? `${queue.waiting.toLocaleString()} events waiting to sync` : "Nothing waiting to sync";
+  const refused = await storage.get(KEYS.refusedCount);
+  $("sync-refused").hidden = refused === 0;
+  $("refused-count").textContent = refusedWords(refused);
   $("pair-hint").hidden = status !== "not_paired";
 
   const warning = LEVEL_WORDS[queue.level];
@@ -107,8 +116,8 @@ async function render() {
   $("pair-link").href = `${server}/connect`;
   showPause(settings);
   showSession(await storage.get(KEYS.lastSession));
-  const statsStatus = await showToday(settings);
-  await showSync(settings, statsStatus);
+  const stats = await showToday(settings);
+  await showSync(settings, stats);
 }
 
 $("pause").addEventListener("click", async () => {
@@ -131,9 +140,11 @@ for (const button of document.querySelectorAll(".tag")) {
   });
 }
 
-$("options").addEventListener("click", (event) => {
-  event.preventDefault();
-  api.runtime.openOptionsPage();
-});
+for (const id of ["options", "refused-link"]) {
+  $(id).addEventListener("click", (event) => {
+    event.preventDefault();
+    api.runtime.openOptionsPage();
+  });
+}
 
 render();

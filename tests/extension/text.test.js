@@ -21,7 +21,7 @@ test("wellFormed works where String.prototype.toWellFormed is missing", (t) => {
   const native = String.prototype.toWellFormed;
   delete String.prototype.toWellFormed;
   t.after(() => {
-    String.prototype.toWellFormed = native; // eslint-disable-line no-extend-native
+    String.prototype.toWellFormed = native;
   });
   assert.equal(wellFormed(`Plan ${HIGH}`), "Plan \ufffd");
 });
