@@ -3,22 +3,43 @@
 // served under chatgpt.com, then closes the tab. Run by test_firefox.py, which checks
 // what reached the server.
 //
-//   node firefox_session.cjs EXTENSION_DIR SERVER_URL TOKEN FIXTURE_HTML
+//   node firefox_session.cjs EXTENSION_DIR SERVER_URL LOGIN_LINK FIXTURE_HTML PROFILE_DIR
+// LOGIN_LINK is a single-use dashboard link, as `candor open` makes.
 // PUPPETEER_DIR names the node_modules folder that holds puppeteer-core.
+//
+// The server runs on any free port: the extension's server address is set in its storage
+// before Firefox starts, as if the user had saved it in the options page (WebDriver may
+// not open extension pages in Firefox, so the options page itself can't be used here).
 
 const path = require("node:path");
 const fs = require("node:fs");
 const puppeteer = require(path.join(process.env.PUPPETEER_DIR, "puppeteer-core"));
 
-const [extensionDir, serverUrl, token, fixturePath] = process.argv.slice(2);
+const [extensionDir, serverUrl, loginLink, fixturePath, profileDir] = process.argv.slice(2);
 const fixture = fs.readFileSync(fixturePath, "utf8");
+const manifest = JSON.parse(fs.readFileSync(path.join(extensionDir, "manifest.json"), "utf8"));
+
+/** A Firefox profile whose storage.local already holds `settings` for the extension. */
+function profileWithSettings(dir, settings) {
+  // With the IndexedDB backend off, Firefox keeps an extension's storage.local in this file.
+  const data = path.join(dir, "browser-extension-data", manifest.browser_specific_settings.gecko.id);
+  fs.mkdirSync(data, { recursive: true });
+  fs.writeFileSync(path.join(data, "storage.js"), JSON.stringify({ settings }));
+  return dir;
+}
 
 async function main() {
-  const browser = await puppeteer.launch({ browser: "firefox", executablePath: "/usr/bin/firefox-esr", headless: true });
+  const browser = await puppeteer.launch({
+    browser: "firefox",
+    executablePath: "/usr/bin/firefox-esr",
+    headless: true,
+    userDataDir: profileWithSettings(profileDir, { serverUrl }),
+    extraPrefsFirefox: { "extensions.webextensions.ExtensionStorageIDB.enabled": false },
+  });
   try {
     await browser.installExtension(extensionDir);
     const pairing = await browser.newPage();
-    await pairing.goto(`${serverUrl}/?token=${token}`);
+    await pairing.goto(loginLink);
     await pairing.goto(`${serverUrl}/connect`);
     await pairing.waitForSelector('html[data-candor-pairing="paired"]', { timeout: 15_000 });
     await pairing.close();
