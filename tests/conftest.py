@@ -1,5 +1,10 @@
-"""Fixtures: a fresh journal per test, the Flask test client, and a real server process."""
+"""Fixtures: a fresh journal per test, the Flask test client, and a real server process.
 
+Also the skip policy: where CI is set (CI=true), a test that was skipped fails, with
+the skip's reason, so a run that left out the browser or the linter cannot look green.
+"""
+
+import os
 import subprocess
 
 import pytest
@@ -8,6 +13,51 @@ from support import BASE_URL, NAVIGATE, PORT, SAME_ORIGIN, start_server
 
 from candor import create_app, logins, security
 from candor import db as candor_db
+
+
+def skips_fail():
+    """Whether a skipped test fails this run: CI is set, to anything but 0, false or no."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def skip_reason(report):
+    """The reason pytest gives for a skip report, without its "Skipped: " prefix."""
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    return reason.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI, turn a skip (marker, skipif, pytest.skip, importorskip) into a failure."""
+    report = yield
+    # An expected failure (xfail) is reported as skipped too, but the test did run.
+    if report.skipped and skips_fail() and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped, and a skip fails the run where CI is set: {skip_reason(report)}"
+    return report
+
+
+# Modules skipped as a whole under CI ("nodeid: reason"); failing their collection instead
+# would stop the run before any test ran.
+SKIPPED_MODULES = []
+
+
+def pytest_collectreport(report):
+    """Under CI, remember a module skipped as a whole, to fail the run at its end."""
+    if report.skipped and skips_fail():
+        SKIPPED_MODULES.append(f"{report.nodeid}: {skip_reason(report)}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI, a run whose only trouble is a skipped module still fails."""
+    if SKIPPED_MODULES and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name each module that was skipped as a whole under CI, with its reason."""
+    for line in SKIPPED_MODULES:
+        terminalreporter.write_line(f"FAILED (skipped, and CI is set) {line}", red=True)
 
 
 @pytest.fixture

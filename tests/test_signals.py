@@ -165,9 +165,32 @@ def test_signals_are_computed_as_a_session_ends(client, db):
 
     sid = new_id()
     send(client, prompt(sid, 0, FP), answer(sid, 5, chars=3000))
-    assert stored(sid) is None  # still going: computed when someone reads it
+    assert stored(sid) is None  # still going
+    assert names(client, sid) == ["no_reading_time"]  # computed for the read...
+    assert client.get("/api/v1/sessions").json["sessions"][0]["signals"]
+    assert stored(sid) is None  # ...and not stored by it
     send(client, event(sid, "session_end", at(8)))
     assert [s["name"] for s in json.loads(stored(sid))] == ["no_reading_time"]
     send(client, event(sid, "activity", at(9), active_ms=1000))  # it arrived late
-    assert stored(sid) is None
+    assert json.loads(stored(sid)) == []  # stored again by the batch that brought it
     assert names(client, sid) == []
+
+
+def test_a_new_outcome_link_stores_the_signals_again(client, db):
+    sid = new_id()
+    send(client, prompt(sid, 0, chars=80_000), answer(sid, 5, chars=4000),
+         event(sid, "session_end", at(600)))
+    assert names(client, sid) == ["no_outcome"]
+    client.patch(f"/api/v1/sessions/{sid}", json={"outcome_url": "https://example.com/pr/1"})
+    assert db.conn.execute("SELECT signals FROM sessions WHERE id = ?", [sid]).fetchone()[0] == "[]"
+
+
+def test_sessions_left_idle_without_an_end_get_their_signals_stored(client, db):
+    idle, going = new_id(), new_id()
+    send(client, prompt(idle, 0, FP), answer(idle, 5, chars=3000))
+    send(client, prompt(going, 19 * 60, FP))
+    ten_minutes_in = int((T0 + timedelta(minutes=10)).timestamp() * 1000)
+    assert signals.refresh_idle(db, now_ms=ten_minutes_in + signals.IDLE_MS) == 1
+    stored = dict(db.conn.execute("SELECT id, signals FROM sessions").fetchall())
+    assert [s["name"] for s in json.loads(stored[idle])] == ["no_reading_time"]
+    assert stored[going] is None  # not idle long enough: it may still go on

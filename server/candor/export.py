@@ -55,7 +55,7 @@ def _records(db, start_ms, end_ms, redaction):
         where, params = where + " AND ended_at >= ?", params + [start_ms]
     if end_ms is not None:
         where, params = where + " AND started_at < ?", params + [end_ms]
-    signals.refresh(db, where, params)
+    computed = signals.stale(db, where, params)  # not stored: a read never writes
     history = {}
     for sid, tag, at in db.conn.execute(
             "SELECT session_id, new_tag, at FROM tag_changes WHERE session_id IN "
@@ -73,7 +73,8 @@ def _records(db, start_ms, end_ms, redaction):
             "started_at": journal.iso(s["started_at"]),
             "ended_at": journal.iso(ended_ms),
             "active_seconds": s["active_ms"] / 1000,
-            "signals": json.loads(s["signals"] or "[]"),
+            "signals": (json.loads(s["signals"]) if s["signals"] is not None
+                        else computed.get(s["id"], [])),
             # When each verdict was given, relative to the session's end.
             "tag_history": [{"tag": tag, "at": journal.iso(at),
                              "after_end_seconds": round((at - ended_ms) / 1000)}

@@ -156,11 +156,13 @@ def _store(db, events, now_ms):
             f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
             [_as_row({**_EMPTY_ROW, **e}) for e in fresh],
         )
-        _add_to_sessions(db, fresh)
+        ended = _with_signals(db, {e["session_id"] for e in fresh})
+        _add_to_sessions(db, fresh)  # (which makes their stored signals stale)
         _add_to_buckets(db, fresh)
-        # Signals are computed once, as a session ends, so that exports and the review
-        # queue seldom have to (an event arriving later makes them stale again).
-        ended = sorted({e["session_id"] for e in fresh if e["type"] == "session_end"})
+        # Signals are stored as a session ends, and again, in this same transaction,
+        # when events come after its end: reads never store them, and compute them
+        # only for sessions still going.
+        ended = sorted(ended | {e["session_id"] for e in fresh if e["type"] == "session_end"})
         if ended:
             signals.refresh_within(db, f"id IN ({', '.join('?' * len(ended))})", ended)
     return result
@@ -177,6 +179,18 @@ def _existing(db, table, ids):
                 f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
             )
         )
+    return found
+
+
+def _with_signals(db, ids):
+    """Which of the sessions `ids` have stored signals (they had ended)."""
+    ids = list(ids)
+    found = set()
+    for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+        chunk = ids[start:start + _SQLITE_MAX_PARAMS]
+        found.update(row[0] for row in db.conn.execute(
+            f"SELECT id FROM sessions WHERE id IN ({', '.join('?' * len(chunk))}) "
+            "AND signals IS NOT NULL", chunk))
     return found
 
 

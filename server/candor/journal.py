@@ -52,14 +52,57 @@ def _session(row):
 
 
 def _fetch(db, where, params, order_limit="", extra=()):
-    """Session rows matching `where`, with their signals brought up to date."""
+    """Session rows matching `where`; signals not stored yet are computed, not stored."""
     sql = f"{_SELECT_SESSION} WHERE {where} {order_limit}"
-    rows = db.conn.execute(sql, [*params, *extra]).fetchall()
-    stale = [row[0] for row in rows if row[-1] is None]
-    if stale:
-        signals.refresh(db, f"id IN ({', '.join('?' * len(stale))})", stale)
-        rows = db.conn.execute(sql, [*params, *extra]).fetchall()
-    return [_session(r) for r in rows]
+    sessions = [_session(r) for r in db.conn.execute(sql, [*params, *extra]).fetchall()]
+    missing = [s["id"] for s in sessions if s["signals"] is None]
+    if missing:
+        computed = signals.stale(db, _ids_in(missing), missing)
+        for s in sessions:
+            if s["signals"] is None:
+                s["signals"] = computed.get(s["id"], [])
+    return sessions
+
+
+def _ids_in(ids):
+    return f"id IN ({', '.join('?' * len(ids))})"
+
+
+def _by_ids(db, ids):
+    """The sessions of `ids`, in that order."""
+    found = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found.update((s["id"], s) for s in _fetch(db, _ids_in(chunk), chunk))
+    return [found[i] for i in ids if i in found]
+
+
+def _signal_figures(db, where, params, signal=None):
+    """(started_at, id, figure) for the sessions matching `where`, newest first.
+
+    The figure is how many signals a session has, or with `signal` whether it has
+    that one; from the stored signals, else computed in memory.
+    """
+    figure = ("json_array_length(signals)" if signal is None else
+              "EXISTS (SELECT 1 FROM json_each(sessions.signals) "
+              "WHERE json_extract(value, '$.name') = ?)")
+    rows = db.conn.execute(
+        f"SELECT started_at, id, CASE WHEN signals IS NOT NULL THEN {figure} END "
+        f"FROM sessions WHERE {where} ORDER BY started_at DESC, id DESC",
+        ([] if signal is None else [signal]) + list(params)).fetchall()
+    missing = [sid for _, sid, n in rows if n is None]
+    computed = {}
+    for start in range(0, len(missing), 500):
+        chunk = missing[start:start + 500]
+        computed.update(signals.stale(db, _ids_in(chunk), chunk))
+    if not computed:
+        return rows
+
+    def count(found):
+        return len(found) if signal is None else any(s["name"] == signal for s in found)
+
+    return [(started, sid, count(computed.get(sid, [])) if n is None else n)
+            for started, sid, n in rows]
 
 
 def get_session(db, session_id):
@@ -119,27 +162,28 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     elif tag:
         where.append("tag = ?")
         params.append(tag)
-    if signal or most_signals:
-        # Bring the signals of every candidate up to date, then filter or sort on them.
-        signals.refresh(db, " AND ".join(where), params)
     if most_signals:
+        candidates = _signal_figures(db, " AND ".join(where), params)
         if signal:
-            where.append("EXISTS (SELECT 1 FROM json_each(sessions.signals) "
-                         "WHERE json_extract(value, '$.name') = ?)")
-            params.append(signal)
-        return _fetch(db, " AND ".join(where), params,
-                      "ORDER BY json_array_length(signals) DESC, started_at DESC, id DESC "
-                      "LIMIT ?", [limit]), None
-    if signal:
-        where.append("EXISTS (SELECT 1 FROM json_each(sessions.signals) "
-                     "WHERE json_extract(value, '$.name') = ?)")
-        params.append(signal)
+            having = {sid for _, sid, yes in _signal_figures(
+                db, " AND ".join(where), params, signal) if yes}
+            candidates = [c for c in candidates if c[1] in having]
+        ranked = sorted(((n, started, sid) for started, sid, n in candidates), reverse=True)
+        return _by_ids(db, [sid for _, _, sid in ranked[:limit]]), None
     if cursor:
         started_at, session_id = _decode_cursor(cursor)
         where.append("(started_at, id) < (?, ?)")
         params.extend([started_at, session_id])
-    sessions = _fetch(db, " AND ".join(where), params,
-                      "ORDER BY started_at DESC, id DESC LIMIT ?", [limit + 1])
+    if signal:
+        where.append("(signals IS NULL OR EXISTS (SELECT 1 FROM json_each(sessions.signals) "
+                     "WHERE json_extract(value, '$.name') = ?))")
+        params.append(signal)
+        having = [sid for _, sid, yes in _signal_figures(
+            db, " AND ".join(where), params, signal) if yes]
+        sessions = _by_ids(db, having[:limit + 1])
+    else:
+        sessions = _fetch(db, " AND ".join(where), params,
+                          "ORDER BY started_at DESC, id DESC LIMIT ?", [limit + 1])
     next_cursor = None
     if len(sessions) > limit:
         sessions = sessions[:limit]
@@ -171,8 +215,10 @@ def change_session(db, session_id, changes, now_ms=None):
                 db.conn.execute(
                     f"UPDATE sessions SET {name} = ? WHERE id = ?", [changes[name], session_id]
                 )
-        if "outcome_url" in changes:  # "no outcome" depends on it
-            db.conn.execute("UPDATE sessions SET signals = NULL WHERE id = ?", [session_id])
+        if "outcome_url" in changes and db.conn.execute(  # "no outcome" depends on it
+                "UPDATE sessions SET signals = NULL WHERE id = ? AND signals IS NOT NULL",
+                [session_id]).rowcount:
+            signals.refresh_within(db, "id = ?", [session_id])
     return get_session(db, session_id)
 
 

@@ -2,15 +2,20 @@
 
 Every signal is computed from the session's events and totals, with the
 thresholds below (one place, so they can be read and tuned). A session's signals
-are cached as JSON in `sessions.signals`: computed as the session ends (ingest), NULL
-when stale (a later event or a new outcome link), and then computed again when next read.
+are cached as JSON in `sessions.signals` by writers only: as the session ends, again by
+the batch bringing events after its end, as its outcome link changes (in that same
+transaction), and by a background writer for sessions left idle without an end.
+While a session's are NULL (it is still going), a read computes them in memory.
 """
 
 import json
+import sqlite3
+import threading
+import time
 from dataclasses import dataclass
 
 from .contract import SIGNALS
-from .db import write
+from .db import connect, write
 
 
 @dataclass(frozen=True)
@@ -100,6 +105,30 @@ def _find(session, events, t=THRESHOLDS):
 
 
 _SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_url")
+# A session with no session_end ends after 30 minutes idle (the extension's rule).
+IDLE_MS = 30 * 60 * 1000
+
+
+def stale(db, where="1", params=()):
+    """{id: signals} of the sessions matching `where` whose stored signals are missing.
+
+    Computed in memory and not stored: what a read does, so that reading never
+    waits for (or holds) the write lock. Writers store them (refresh_within).
+    """
+    rows = db.conn.execute(
+        f"SELECT {', '.join(_SESSION_FIELDS)} FROM sessions "
+        f"WHERE signals IS NULL AND ({where})", list(params)).fetchall()
+    found = {}
+    for start in range(0, len(rows), 500):  # the events of 500 sessions per query
+        chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
+                 for row in rows[start:start + 500]]
+        events = {s["id"]: [] for s in chunk}
+        for row in db.conn.execute(
+                "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
+                f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
+            events[row[0]].append(row)
+        found.update((s["id"], _find(s, sorted(events[s["id"]]))) for s in chunk)
+    return found
 
 
 def refresh(db, where="1", params=()):
@@ -110,18 +139,53 @@ def refresh(db, where="1", params=()):
 
 def refresh_within(db, where="1", params=()):
     """refresh(), inside a write transaction the caller already holds."""
-    stale = db.conn.execute(
-        f"SELECT {', '.join(_SESSION_FIELDS)} FROM sessions "
-        f"WHERE signals IS NULL AND ({where})", list(params)).fetchall()
-    updates = []
-    for start in range(0, len(stale), 500):  # the events of 500 sessions per query
-        chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
-                 for row in stale[start:start + 500]]
-        events = {s["id"]: [] for s in chunk}
-        for row in db.conn.execute(
-                "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
-                f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
-            events[row[0]].append(row)
-        updates += [(json.dumps(_find(s, sorted(events[s["id"]]))), s["id"]) for s in chunk]
+    updates = [(json.dumps(found), sid) for sid, found in stale(db, where, params).items()]
     db.conn.executemany("UPDATE sessions SET signals = ? WHERE id = ?", updates)
     return len(updates)
+
+
+def refresh_idle(db, now_ms=None, chunk=500):
+    """Store the signals of sessions still without them that have been idle 30 minutes.
+
+    These are sessions the extension never said had ended (a closed laptop, a
+    crash) and sessions from before signals were stored. A chunk at a time, each
+    in a short transaction of its own, so ingestion is never held up for long.
+    Returns how many.
+    """
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    done = 0
+    while True:
+        with write(db):
+            count = refresh_within(
+                db, "id IN (SELECT id FROM sessions WHERE signals IS NULL AND ended_at < ? "
+                    "LIMIT ?)", [now_ms - IDLE_MS, chunk])
+        done += count
+        if count < chunk:
+            return done
+
+
+def start_refresher(path, every=60.0):
+    """Run refresh_idle now and every `every` s from a background thread (a writer).
+
+    Reads compute missing signals in memory without storing them; this keeps
+    them few. Returns the thread; `thread.stop()` ends it.
+    """
+    db = connect(path)
+    stopped = threading.Event()
+
+    def run():
+        try:
+            while True:
+                try:
+                    refresh_idle(db)
+                except sqlite3.OperationalError:  # busy for 10 s: next time
+                    pass
+                if stopped.wait(every):
+                    return
+        finally:
+            db.close()
+
+    thread = threading.Thread(target=run, name="candor-signals", daemon=True)
+    thread.stop = stopped.set
+    thread.start()
+    return thread
