@@ -96,6 +96,43 @@ def test_any_order_and_any_repeats_give_the_same_sessions(tmp_path_factory, even
         db.close()
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(an_event(), min_size=2, max_size=40, unique_by=lambda e: e["id"]),
+    data=st.data(),
+)
+def test_after_forgetting_any_order_and_repeats_give_the_same_new_session(tmp_path_factory,
+                                                                           events, data):
+    # Some of a session's events arrive, it is forgotten at minute 10, then everything
+    # is sent (again) in any order and batches: its events up to the forgetting's reach
+    # are duplicates, the later ones one new session, the other sessions untouched.
+    forgotten, at = SESSIONS[0], BASE_MS + 10 * 60_000
+    first = data.draw(st.lists(st.sampled_from(events), min_size=1, max_size=len(events),
+                               unique_by=lambda e: e["id"]))
+    first = [dict(e, session_id=forgotten) for e in first]
+    first_ids = {e["id"] for e in first}
+    events = [e for e in events if e["id"] not in first_ids] + first
+    db = connect(str(tmp_path_factory.mktemp("forget") / "candor.db"))
+    try:
+        ingest.store_events(db, [dict(e) for e in first])
+        journal.forget_session(db, forgotten, now_ms=at)
+        through = max(at, *(e["ts"] for e in first))
+        new = ingest.successor(forgotten, at)
+        expected = [dict(e, session_id=new) if e["session_id"] == forgotten else e
+                    for e in events if e["session_id"] != forgotten or e["ts"] > through]
+        repeats = data.draw(st.lists(st.sampled_from(events), max_size=20))
+        shuffled = data.draw(st.permutations(events + repeats))
+        cut = data.draw(st.integers(0, len(shuffled)))
+        accepted = sum(ingest.store_events(db, [dict(e) for e in part]).accepted
+                       for part in (shuffled[:cut], shuffled[cut:]))
+        assert accepted == len(expected)
+        assert stored_sessions(db.conn) == expected_sessions(expected)
+        assert day_totals_match_the_buckets(db)
+    finally:
+        db.close()
+
+
 def test_the_schema_turns_any_zone_into_exact_milliseconds():
     row = EventSchema().load({
         "id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()), "type": "copy",

@@ -55,3 +55,25 @@ def test_the_journal_is_in_wal_mode(tmp_path):
     assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL: see db.connect
     db.close()
+
+
+def test_forgettings_made_before_m008_reach_to_when_they_were_made(tmp_path):
+    from candor import ingest
+
+    path = str(tmp_path / "candor.db")
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="m008_forgotten_through")
+    old.conn.execute("INSERT INTO forgotten_sessions (id, at) VALUES ('s1', 1767261600000)")
+    old.conn.commit()
+    old.close()
+
+    db = connect(path)
+    assert db.conn.execute("SELECT id, at, through_ts FROM forgotten_sessions").fetchall() == [
+        ("s1", 1767261600000, 1767261600000)]
+    base = {"session_id": "s1", "type": "prompt", "site": "claude"}
+    result = ingest.store_events(db, [{**base, "id": "e1", "ts": 1767261600000},
+                                      {**base, "id": "e2", "ts": 1767261600001}])
+    assert (result.accepted, result.duplicates) == (1, 1)
+    assert db.conn.execute("SELECT session_id FROM events").fetchall() == [
+        (ingest.successor("s1", 1767261600000),)]
+    db.close()

@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from support import batch, event, new_id
 
-from candor import journal
+from candor import coach, config, demo, export, ingest, journal
+from candor.db import connect
 
 LOCAL = datetime.now().astimezone().tzinfo
 
@@ -193,7 +194,7 @@ def test_forgetting_everything_needs_the_words_and_forgets_for_good(client, db):
         assert r.status_code == 422 and "confirm" in r.json["errors"]["query"]
     assert len(ids(client.get("/api/v1/sessions"))) == 3
     r = client.delete("/api/v1/sessions", query_string={"confirm": "forget everything"})
-    assert r.status_code == 200 and r.json == {"forgotten": 3}
+    assert r.status_code == 200 and r.json["forgotten"] == 3
     assert ids(client.get("/api/v1/sessions")) == []
     assert client.get("/api/v1/stats").json["untagged_seconds"] == 0
     for table in ("events", "session_buckets", "tag_changes"):
@@ -214,3 +215,124 @@ def test_most_signals_first(client):
     assert newest == [calm, sid]
     assert [s["id"] for s in ranked["sessions"]] == [sid, calm]
     assert ranked["next_cursor"] is None
+
+
+# --- forgetting, said exactly -----------------------------------------------------------
+
+def forgotten_at(db, sid):
+    return db.conn.execute("SELECT at FROM forgotten_sessions WHERE id = ?", [sid]).fetchone()[0]
+
+
+def test_forgetting_everything_says_what_it_deleted_and_what_it_kept(app, client, db, tmp_path):
+    made = [make_session(client, local(2026, 11, 9, 9 + i)) for i in range(3)]
+    client.patch(f"/api/v1/sessions/{made[0]}", json={"tag": "real"})
+    client.patch(f"/api/v1/sessions/{made[0]}", json={"tag": "busywork"})
+    coach.set_note(db, "session", made[1], "Good session", coach="Grace")
+    coach.set_note(db, "week", "2026-W45", "A calm week", coach="Grace")
+    # A journal this user imported to review as a coach.
+    worker = connect(str(config.data_dir(str(tmp_path / "worker")) / "candor.db"))
+    demo.fill(worker, days=3, seed=5)
+    path = tmp_path / "ada.json"
+    path.write_text(export.render(export.build(worker, owner="Ada"), "json"))
+    worker.close()
+    coach.import_file(db, app.config["DATA_DIR"], path)
+
+    r = client.delete("/api/v1/sessions", query_string={"confirm": "forget everything"})
+    assert r.status_code == 200
+    assert r.json == {
+        "forgotten": 3,
+        "deleted": {"sessions": 3, "events": 6, "tag_changes": 2, "coach_session_notes": 1},
+        "kept": ["coach_week_notes", "imported_journals", "token", "forgotten_sessions",
+                 "backups"],
+    }
+    # What it says it kept is there; what it says it deleted is gone.
+    assert [(n["kind"], n["key"]) for n in coach.notes(db)] == [("week", "2026-W45")]
+    assert [j["name"] for j in coach.journals(db)] == ["ada"]
+    assert client.get("/api/v1/journals/ada/stats").status_code == 200
+    assert client.get("/api/v1/stats").status_code == 200  # the same token still works
+    assert db.conn.execute("SELECT count(*) FROM forgotten_sessions").fetchone()[0] == 3
+    for table in ("sessions", "events", "session_buckets", "tag_changes", "day_totals"):
+        assert db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+
+
+def test_forgetting_a_session_deletes_coach_notes_on_it_only(client, db):
+    sid, other = (make_session(client, local(2026, 11, 9, h)) for h in (9, 10))
+    coach.set_note(db, "session", sid, "About this one", coach="Grace")
+    coach.set_note(db, "session", other, "About the other", coach="Grace")
+    assert client.delete(f"/api/v1/sessions/{sid}").status_code == 204
+    assert [n["key"] for n in coach.notes(db)] == [other]
+
+
+def test_a_tab_left_open_after_forgetting_starts_a_new_session(client, db):
+    now = datetime.now().astimezone()
+    sid = new_id()
+    before = [event(sid, "session_start", now - timedelta(minutes=10)),
+              event(sid, "prompt", now - timedelta(minutes=9), prompt_chars=10),
+              event(sid, "activity", now - timedelta(minutes=8), active_ms=60_000)]
+    assert client.post("/api/v1/events", json=batch(*before)).json["accepted"] == 3
+    assert client.delete(f"/api/v1/sessions/{sid}").status_code == 204
+    # The same tab goes on: events made after the forgetting.
+    after = [event(sid, "prompt", now + timedelta(minutes=1), prompt_chars=20),
+             event(sid, "activity", now + timedelta(minutes=2), active_ms=30_000),
+             event(sid, "session_end", now + timedelta(minutes=3))]
+    late = event(sid, "copy", now - timedelta(minutes=7))  # made before, sent after
+    r = client.post("/api/v1/events", json=batch(after[1], *before, late, after[0]))
+    assert r.json == {"accepted": 2, "duplicates": 4, "rejected": []}
+    new = ingest.successor(sid, forgotten_at(db, sid))
+    assert new != sid
+    assert ids(client.get("/api/v1/sessions")) == [new]
+    s = client.get(f"/api/v1/sessions/{new}").json
+    assert (s["prompts"], s["active_seconds"], s["copies"]) == (1, 30, 0)
+    # Re-sends of the later events land in the same new session, once.
+    r = client.post("/api/v1/events", json=batch(*after[::-1], *after))
+    assert r.json == {"accepted": 1, "duplicates": 5, "rejected": []}
+    assert ids(client.get("/api/v1/sessions")) == [new]
+    assert client.get(f"/api/v1/sessions/{sid}").status_code == 404
+    assert db.conn.execute("SELECT count(*) FROM events WHERE session_id = ?",
+                           [sid]).fetchone()[0] == 0
+
+
+def test_forgetting_the_new_session_too_starts_a_third(client, db):
+    now = datetime.now().astimezone()
+    sid = new_id()
+    client.post("/api/v1/events", json=batch(event(sid, "prompt", now - timedelta(minutes=5))))
+    client.delete(f"/api/v1/sessions/{sid}")
+    second = ingest.successor(sid, forgotten_at(db, sid))
+    client.post("/api/v1/events", json=batch(event(sid, "prompt", now + timedelta(minutes=1))))
+    assert client.delete(f"/api/v1/sessions/{second}").status_code == 204
+    r = client.post("/api/v1/events", json=batch(
+        event(sid, "prompt", now + timedelta(minutes=2)),  # before the second forgetting's reach
+        event(sid, "prompt", now + timedelta(minutes=3))))
+    # The second forgetting reaches to its session's last event (1 min ahead, clocks skew).
+    third = ingest.successor(second, forgotten_at(db, second))
+    assert r.json["accepted"] == 2
+    assert ids(client.get("/api/v1/sessions")) == [third]
+
+
+def test_a_browser_clock_running_ahead_does_not_bring_forgotten_events_back(client, db):
+    ahead = datetime.now().astimezone() + timedelta(minutes=30)  # the browser's clock
+    sid = new_id()
+    events = [event(sid, "prompt", ahead), event(sid, "activity", ahead + timedelta(seconds=5),
+                                                 active_ms=5000)]
+    client.post("/api/v1/events", json=batch(*events))
+    client.delete(f"/api/v1/sessions/{sid}")
+    assert client.post("/api/v1/events", json=batch(*events)).json["duplicates"] == 2
+    assert ids(client.get("/api/v1/sessions")) == []
+    later = event(sid, "prompt", ahead + timedelta(seconds=6))
+    assert client.post("/api/v1/events", json=batch(later)).json["accepted"] == 1
+    assert ids(client.get("/api/v1/sessions")) == [ingest.successor(sid, forgotten_at(db, sid))]
+
+
+def test_the_settings_page_says_what_forgetting_everything_deletes_and_keeps(dashboard):
+    page = dashboard.get("/settings").get_data(as_text=True)
+    card = page[page.index('id="forget-what"'):page.index('id="forget-everything"')]
+    said = " ".join(card.split())
+    for deleted in ("events", "active time", "tag history", "a coach's notes on them"):
+        assert deleted in said.split("It keeps")[0], deleted
+    # One phrase per entry of the API's "kept".
+    kept = {"coach_week_notes": "a coach's notes on your weeks",
+            "imported_journals": "journals you imported", "token": "its token",
+            "forgotten_sessions": "ids of the forgotten sessions", "backups": "your backups"}
+    assert list(kept) == list(journal.KEPT_BY_FORGETTING)
+    for phrase in kept.values():
+        assert phrase in said.split("It keeps")[1], phrase

@@ -7,6 +7,7 @@ events, sent any number of times, gives the same sessions.
 """
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -127,7 +128,9 @@ def store_events(db, events, now_ms=None):
     """Store checked events (rows from EventSchema) in one transaction and update totals.
 
     An event whose id is already stored, or repeated within the batch, or that
-    belongs to a forgotten session, counts as a duplicate and changes nothing.
+    belongs to the forgotten part of a session, counts as a duplicate and changes
+    nothing. An event of a forgotten session made after it was forgotten (a tab left
+    open) goes to the session that follows it (see successor).
     """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     if not events:
@@ -140,12 +143,14 @@ def _store(db, events, now_ms):
     """store_events' work, inside a write transaction."""
     result = BatchResult()
     known = _existing(db, "events", [e["id"] for e in events])
-    forgotten = _existing(db, "forgotten_sessions", {e["session_id"] for e in events})
+    forgotten = _forgotten(db, {e["session_id"] for e in events})
     fresh = []
     for event in events:
-        if event["id"] in known or event["session_id"] in forgotten:
+        session_id = None if event["id"] in known else _session_of(db, forgotten, event)
+        if session_id is None:
             result.duplicates += 1
             continue
+        event["session_id"] = session_id
         known.add(event["id"])
         event["received_at"] = now_ms
         fresh.append(event)
@@ -192,6 +197,52 @@ def _with_signals(db, ids):
             f"SELECT id FROM sessions WHERE id IN ({', '.join('?' * len(chunk))}) "
             "AND signals IS NOT NULL", chunk))
     return found
+
+
+# Names the sessions that follow forgotten ones (uuid5 of the old id and when it was forgotten).
+_AFTER_FORGETTING = uuid.UUID("5f0c3a52-8f5e-5d3c-9d6b-0c1a7e2f4b61")
+
+
+def successor(session_id, forgotten_at):
+    """The session that takes a forgotten session's events made after it was forgotten.
+
+    Derived from the old id and when it was forgotten (ms), never from arrival, so
+    re-sends of those events land in the same session, in any order.
+    """
+    return str(uuid.uuid5(_AFTER_FORGETTING, f"{session_id}/{forgotten_at}"))
+
+
+def _forgotten(db, ids):
+    """{session id: (at, through_ts)} for those of `ids` that were forgotten."""
+    ids = list(ids)
+    found = {}
+    for start in range(0, len(ids), _SQLITE_MAX_PARAMS):
+        chunk = ids[start:start + _SQLITE_MAX_PARAMS]
+        found.update(
+            (row[0], (row[1], row[2])) for row in db.conn.execute(
+                "SELECT id, at, through_ts FROM forgotten_sessions "
+                f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        )
+    return found
+
+
+def _session_of(db, forgotten, event):
+    """The session `event` belongs to now, or None if it is in a forgotten part of one.
+
+    `forgotten` ({id: (at, through_ts)}) gains the successors looked up on the way
+    (None for one not forgotten): a successor can itself have been forgotten since.
+    """
+    session_id = event["session_id"]
+    while (marker := forgotten.get(session_id)) is not None:
+        at, through = marker
+        if event["ts"] <= through:
+            return None
+        session_id = successor(session_id, at)
+        if session_id not in forgotten:
+            forgotten[session_id] = db.conn.execute(
+                "SELECT at, through_ts FROM forgotten_sessions WHERE id = ?",
+                [session_id]).fetchone()
+    return session_id
 
 
 def _event_key(event):

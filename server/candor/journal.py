@@ -262,29 +262,58 @@ def tag_history(db, session_id):
     ]
 
 
+# What forgetting everything leaves in place, as its answer names it.
+KEPT_BY_FORGETTING = (
+    "coach_week_notes",   # notes a coach sent on your weeks
+    "imported_journals",  # journals you imported to review as a coach, and your notes on them
+    "token",              # the extension's token and dashboard logins: nothing to pair again
+    "forgotten_sessions",  # ids and times only, so that re-sent events stay forgotten
+    "backups",            # files written by `candor backup`, which Candor never deletes
+)
+
+# A forgotten session's id and when: events re-sent up to the later of that and its
+# last event are ignored; later ones (its tab still open) start a new session.
+_MARK_FORGOTTEN = ("INSERT OR IGNORE INTO forgotten_sessions (id, at, through_ts) "
+                   "SELECT id, ?1, max(?1, ended_at) FROM sessions")
+
+
 def forget_session(db, session_id, now_ms=None):
-    """Delete a session, its events and its tag history; later re-sends are ignored."""
+    """Delete a session, its events, tag history and coach notes on it.
+
+    Its events re-sent later are ignored if made before now (or before its last
+    event); those made after start a new session (ingest.successor).
+    """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     with write(db):
         if db.conn.execute("SELECT 1 FROM sessions WHERE id = ?", [session_id]).fetchone() is None:
             raise NotFound(session_id)
+        db.conn.execute(f"{_MARK_FORGOTTEN} WHERE id = ?2", [now_ms, session_id])
+        db.conn.execute("DELETE FROM coach_notes WHERE kind = 'session' AND key = ?",
+                        [session_id])
         for table, column in (("events", "session_id"), ("session_buckets", "session_id"),
                               ("tag_changes", "session_id"), ("sessions", "id")):
             db.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", [session_id])
-        db.conn.execute(
-            "INSERT OR IGNORE INTO forgotten_sessions (id, at) VALUES (?, ?)", [session_id, now_ms]
-        )
 
 
 def forget_everything(db, now_ms=None):
-    """Delete every session of the journal (as forget_session does, for all); returns how many."""
+    """Delete every session: its events, time buckets, tag history, and coach notes on sessions.
+
+    Keeps what KEPT_BY_FORGETTING names (a coach's notes on weeks, imported journals,
+    the token). Each session is forgotten as forget_session does. Returns
+    {"forgotten": sessions, "deleted": {what: how many}, "kept": KEPT_BY_FORGETTING}.
+    """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    counted = {"sessions": "SELECT count(*) FROM sessions",
+               "events": "SELECT count(*) FROM events",
+               "tag_changes": "SELECT count(*) FROM tag_changes",
+               "coach_session_notes": "SELECT count(*) FROM coach_notes WHERE kind = 'session'"}
     with write(db):
-        count = db.conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        db.conn.execute("INSERT OR IGNORE INTO forgotten_sessions (id, at) "
-                        "SELECT id, ? FROM sessions", [now_ms])
-        for table in ("events", "session_buckets", "day_totals", "tag_changes", "sessions",
-                      "coach_notes"):
+        deleted = {name: db.conn.execute(sql).fetchone()[0] for name, sql in counted.items()}
+        db.conn.execute(_MARK_FORGOTTEN, [now_ms])
+        db.conn.execute("DELETE FROM coach_notes WHERE kind = 'session'")
+        # day_totals last: deleting buckets and sessions fires triggers that write to it.
+        for table in ("events", "session_buckets", "tag_changes", "sessions", "day_totals"):
             db.conn.execute(f"DELETE FROM {table}")
-    return count
+    return {"forgotten": deleted["sessions"], "deleted": deleted,
+            "kept": list(KEPT_BY_FORGETTING)}
 

@@ -260,3 +260,20 @@ def _run(db, script):
 def apply(db, stop_before=None):
     """Bring `db` up to the newest schema (or stop before the named migration)."""
     journal.apply(db, stop_before=stop_before)
+
+
+@journal(name="m008_forgotten_through")
+def m008(db):
+    """How far each forgetting reaches: re-sent events up to `through_ts` stay ignored.
+
+    `through_ts` is the later of when the session was forgotten and its last event
+    (so a browser whose clock runs ahead can't bring the forgotten part back); events
+    after it start a new session (ingest). Forgettings made before reach to their `at`.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE forgotten_sessions ADD COLUMN through_ts INTEGER NOT NULL DEFAULT 0;
+        UPDATE forgotten_sessions SET through_ts = at
+        """,
+    )

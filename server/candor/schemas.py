@@ -416,8 +416,22 @@ class ForgetEverythingSchema(Schema):
         "forget everything", error="Send confirm=forget everything to delete every session."))
 
 
+class ForgottenCountsSchema(Schema):
+    sessions = fields.Integer()
+    events = fields.Integer()
+    tag_changes = fields.Integer(metadata={"description": "Entries of tag history"})
+    coach_session_notes = fields.Integer(metadata={"description": "A coach's notes on sessions"})
+
+
 class ForgottenSchema(Schema):
+    """What forgetting everything deleted, and what it kept."""
+
     forgotten = fields.Integer(metadata={"description": "How many sessions were deleted"})
+    deleted = fields.Nested(ForgottenCountsSchema)
+    kept = fields.List(fields.String(), metadata={
+        "description": "What stays: coach_week_notes, imported_journals, token, "
+                       "forgotten_sessions (ids and times, so re-sent events stay out), "
+                       "backups"})
 
 
 class BulkTagSchema(Schema):

@@ -46,8 +46,9 @@ def list_sessions(query):
 @blp.arguments(ForgetEverythingSchema, location="query")
 @blp.response(200, ForgottenSchema)
 def forget_everything(query):
-    """Delete every session of the journal (needs ?confirm=forget everything)."""
-    return {"forgotten": journal.forget_everything(get_db())}
+    """Delete every session, its events, tag history and coach notes on sessions (needs
+    ?confirm=forget everything); the answer says what was deleted and what was kept."""
+    return journal.forget_everything(get_db())
 
 
 @blp.route("/sessions/tag", methods=["POST"])
@@ -82,7 +83,8 @@ def change_session(changes, session_id):
 @blp.route("/sessions/<uuid:session_id>", methods=["DELETE"])
 @blp.response(204)
 def forget_session(session_id):
-    """Forget a session and its events; events re-sent later are ignored."""
+    """Forget a session and its events; re-sent events made until now are ignored, later
+    ones (its tab still open) start a new session."""
     try:
         journal.forget_session(get_db(), str(session_id))
     except journal.NotFound:
