@@ -115,12 +115,35 @@ def test_every_event_arrives_once_after_worker_kill_browser_restart_and_server_o
 def test_the_connect_page_pairs_the_extension(browser, live_server):
     browser.settings(serverUrl=live_server.url, token="")
     page = browser.ctx.new_page()
-    page.goto(f"{live_server.url}/?token={live_server.token}")  # the link `candor serve` prints
+    page.goto(live_server.login_link())  # the link `candor serve` prints
     page.goto(f"{live_server.url}/connect")  # the dashboard's "Connect the extension" page
     page.wait_for_selector('html[data-candor-pairing="paired"]', state="attached", timeout=5_000)
     assert browser.storage()["settings"]["token"] == live_server.token
+    assert live_server.token not in page.content(), "the page carries a one-time code, not the token"
     # The page tells the person it worked.
     page.wait_for_selector("#pairing-status:has-text('Connected')", timeout=5_000)
+
+
+def test_a_used_pairing_code_is_refused(browser, live_server):
+    browser.settings(serverUrl=live_server.url, token="")
+    page = browser.ctx.new_page()
+    page.goto(live_server.login_link())
+    page.goto(f"{live_server.url}/connect")
+    page.wait_for_selector('html[data-candor-pairing="paired"]', state="attached", timeout=5_000)
+    code = page.get_attribute('meta[name="candor-pairing-code"]', "content")
+    browser.settings(token="")
+
+    # The same code again, on the server's own connect page: single use, so refused.
+    replay = browser.ctx.new_page()
+    replay.route(
+        f"{live_server.url}/connect",
+        lambda route: route.fulfill(
+            body=f'<meta name="candor-pairing-code" content="{code}">', content_type="text/html"
+        ),
+    )
+    replay.goto(f"{live_server.url}/connect")
+    replay.wait_for_selector('html[data-candor-pairing="refused"]', state="attached", timeout=5_000)
+    assert browser.storage()["settings"]["token"] == ""
 
 
 def test_a_connect_page_on_another_port_is_refused(browser, live_server):
@@ -129,7 +152,7 @@ def test_a_connect_page_on_another_port_is_refused(browser, live_server):
     page.route(
         "http://127.0.0.1:1/connect",
         lambda route: route.fulfill(
-            body='<meta name="candor-pairing-token" content="attacker-token">',
+            body='<meta name="candor-pairing-code" content="attacker-code">',
             content_type="text/html",
         ),
     )
