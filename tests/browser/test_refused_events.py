@@ -88,7 +88,7 @@ def an_event(session_id, type, minutes_ago, **fields):
             "ts": ts.isoformat(timespec="milliseconds"), "site": "chatgpt", **fields}
 
 
-def test_an_event_the_server_refuses_as_a_whole_is_dropped_alone(browser, live_server):
+def test_an_event_the_server_refuses_as_a_whole_is_dropped_alone(browser, live_server, shots_dir):
     session = str(uuid.uuid4())
     good_before = [an_event(session, "session_start", 30)] + [
         an_event(session, "activity", 29 - i / 10, active_ms=15_000) for i in range(10)
@@ -136,11 +136,15 @@ def test_an_event_the_server_refuses_as_a_whole_is_dropped_alone(browser, live_s
     assert cells[0] and cells[1] == "prompt on chatgpt"
     assert entry["message"] in cells[2]
     assert "1 event refused" in options.inner_text("#refused-total")
+    options.locator("#rejected-title").scroll_into_view_if_needed()
+    options.screenshot(path=str(shots_dir / "options-refused.png"), full_page=True)
 
     # The popup counts it beside the queue's figures, and points to the log.
     popup = browser.ctx.new_page()
+    popup.set_viewport_size({"width": 340, "height": 560})
     popup.goto(browser.url("popup/popup.html"))
     popup.wait_for_selector("#sync-refused:not([hidden])")
+    popup.screenshot(path=str(shots_dir / "popup-refused.png"), full_page=True)
     assert popup.inner_text("#sync-refused").startswith("1 event refused")
     assert popup.inner_text("#sync-waiting") == "Nothing waiting to sync"
 
@@ -169,7 +173,7 @@ class Impostor(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_server_that_does_not_know_the_token_gets_nothing(browser):
+def test_a_server_that_does_not_know_the_token_gets_nothing(browser, shots_dir):
     Impostor.seen = []
     port = free_port()
     impostor = ThreadingHTTPServer(("127.0.0.1", port), Impostor)
@@ -187,8 +191,10 @@ def test_a_server_that_does_not_know_the_token_gets_nothing(browser):
             time.sleep(0.1)
 
         popup = browser.ctx.new_page()
+        popup.set_viewport_size({"width": 340, "height": 560})
         popup.goto(browser.url("popup/popup.html"))
         popup.wait_for_selector("#sync-text:has-text('does not know')")
+        popup.screenshot(path=str(shots_dir / "popup-untrusted.png"), full_page=True)
         assert popup.inner_text("#sync-text") == (
             f"The server at 127.0.0.1:{port} does not know this extension's token: not sending "
             "anything. Pair again from the dashboard if you rotated the token.")
