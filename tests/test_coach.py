@@ -1,6 +1,7 @@
 """The coach's side: import journals, review them side by side, read-only."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -155,3 +156,103 @@ def test_a_coachs_notes_travel_back_to_the_worker(app, client, run, tmp_path):
     page = web.get(f"/sessions/{session_id}", headers=headers).get_data(as_text=True)
     assert "From your coach" in page and "Good use: the fix shipped." in page
     assert "— Grace" in page
+
+
+# --- a journal whose chain is intact but whose records are malformed --------------------
+
+def rechain(data):
+    """Recompute a journal's hash chain, as someone editing it by hand (or a buggy exporter) would."""
+    link = header = export._link(export._CHAIN_SEED, {k: data[k] for k in export.HEADER_FIELDS})
+    for record in data["sessions"]:
+        link = export._link(link, {k: v for k, v in record.items() if k != "chain"})
+        record["chain"] = link
+    data["integrity"].update(header=header, records=len(data["sessions"]), head=link)
+    return data
+
+
+def _with_history(data):
+    return next(i for i, r in enumerate(data["sessions"]) if r["tag_history"])
+
+
+MALFORMED = [  # (name, change to the parsed journal, what the message must name)
+    ("missing key", lambda d: d["sessions"][1].pop("ended_at"), ("record 2", "'ended_at'")),
+    ("count as text", lambda d: d["sessions"][0].update(prompts="3"), ("record 1", "'prompts'")),
+    ("boolean count", lambda d: d["sessions"][2].update(copies=True), ("record 3", "'copies'")),
+    ("bad date", lambda d: d["sessions"][0].update(started_at="yesterday"),
+     ("record 1", "'started_at'")),
+    ("date without a zone", lambda d: d["sessions"][0].update(ended_at="2026-11-20T09:00:00"),
+     ("record 1", "'ended_at'")),
+    ("bad tag", lambda d: d["sessions"][0].update(tag="great"), ("record 1", "'tag'")),
+    ("bad time in the tag history",
+     lambda d: d["sessions"][_with_history(d)]["tag_history"][0].update(at="soon"),
+     ("'tag_history[0].at'",)),
+    ("unknown signal", lambda d: d["sessions"][0].update(signals=[{"name": "x", "reason": ""}]),
+     ("record 1", "'signals[0].name'")),
+    ("nan seconds", lambda d: d["sessions"][0].update(active_seconds=float("nan")),
+     ("record 1", "'active_seconds'")),
+    ("list for a title", lambda d: d["sessions"][0].update(title=["x"]), ("record 1", "'title'")),
+    ("owner not text", lambda d: d.update(owner=42), ("header", "'owner'")),
+    ("range not an object", lambda d: d.update(range="2026"), ("header", "'range'")),
+    ("bad range date", lambda d: d["range"].update({"from": "2026-13-01"}),
+     ("header", "'range.from'")),
+]
+
+
+@pytest.mark.parametrize("change,named", [m[1:] for m in MALFORMED], ids=[m[0] for m in MALFORMED])
+@pytest.mark.parametrize("force", [False, True], ids=["", "forced"])
+def test_a_malformed_journal_with_an_intact_chain_is_refused_whole(run, tmp_path, change, named,
+                                                                    force):
+    path, _ = make_journal(tmp_path, "Ada", seed=6, days=10)
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(rechain(data)))
+    assert export.verify(json.loads(path.read_text()))[0], "the chain must be intact"
+    result = run("import", str(path), *(["--force"] if force else []))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert "malformed journal" in result.output and "nothing was imported" in result.output
+    for part in named:
+        assert part in result.output, (part, result.output)
+    # Nothing half-imported: no journals row, no journal file.
+    db = connect(str(run.data_dir / "candor.db"))
+    assert coach.journals(db) == []
+    db.close()
+    assert list((run.data_dir / "journals").glob("*")) == []
+
+
+def test_the_record_checks_agree_with_the_published_json_schema(tmp_path):
+    jsonschema = pytest.importorskip("jsonschema")
+    from candor import journal_file
+
+    schema = json.loads((Path(journal_file.__file__).parent / "journal.schema.json").read_text())
+    checker = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    path, _ = make_journal(tmp_path, "Ada", seed=6, days=10)
+    good = json.loads(path.read_text())
+    assert journal_file.problem(good) is None
+    checker.validate(good)
+    # jsonschema checks date-time only with rfc3339-validator installed.
+    dates = "date-time" in checker.format_checker.checkers
+    for name, change, _ in MALFORMED:
+        data = json.loads(path.read_text())
+        change(data)
+        assert journal_file.problem(rechain(data)), name
+        if name == "nan seconds" or not dates and name in (
+                "bad date", "date without a zone", "bad time in the tag history"):
+            continue  # NaN is not JSON at all, for the JSON schema
+        assert not checker.is_valid(data), name
+
+
+def test_a_coach_notes_file_with_a_bad_time_is_refused_without_a_traceback(run, tmp_path):
+    path = tmp_path / "notes.json"
+    path.write_text(json.dumps({"format": coach.NOTES_FORMAT, "version": 1, "coach": "Grace",
+                                "notes": [{"kind": "week", "key": "2026-W45", "note": "Calm",
+                                           "at": "2026-11-20T09:00:00Z"},
+                                          {"kind": "week", "key": "2026-W46", "note": "Busy",
+                                           "at": "soon"}]}))
+    result = run("import", str(path))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "'at' is not a date-time" in result.output
+    db = connect(str(run.data_dir / "candor.db"))
+    assert coach.notes(db) == []  # not the first note either
+    db.close()

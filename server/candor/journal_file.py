@@ -1,0 +1,185 @@
+"""What a journal file must hold before it is imported: its header and each session record.
+
+The hash chain says a file wasn't changed after export, not that what was exported is
+well formed (a file made by hand, or by a buggy exporter, verifies too). So a journal
+is checked here, whole, before anything of it is written; the first problem is named
+by record and field. These schemas mirror journal.schema.json (tests check they agree).
+"""
+
+import numbers
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from .contract import SIGNALS
+from .export import FORMAT, REDACTABLE
+from .schemas import TAGS
+
+_SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="Not a SHA-256 in hex.")
+_UUID = validate.Regexp(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+                        error="Not a UUID.")
+_LARGEST = 2**63 - 1  # what SQLite stores as an integer
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def moment_ms(text):
+    """An ISO 8601 time with a zone (Z too) as epoch milliseconds; ValueError otherwise."""
+    if not isinstance(text, str) or len(text) > 40:
+        raise ValueError("Not a date-time.")
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    moment = datetime.fromisoformat(text)  # raises ValueError
+    if moment.utcoffset() is None:
+        raise ValueError("Not a date-time with a zone.")
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+class _Moment(fields.String):
+    """An ISO 8601 time with a zone, kept as text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            moment_ms(value)
+        except (ValueError, OverflowError):
+            raise ValidationError(
+                "Not an ISO 8601 date-time with a zone (e.g. 2026-11-20T09:00:00+00:00)."
+            ) from None
+        return value
+
+
+class _Day(fields.String):
+    """A YYYY-MM-DD date, kept as text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValidationError("Not a date (YYYY-MM-DD).")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValidationError("Not a date (YYYY-MM-DD).") from None
+        return value
+
+
+class _Integer(fields.Integer):
+    """A JSON integer (not true/false, not 1.0, not "1")."""
+
+    def __init__(self, minimum=0, **kwargs):
+        super().__init__(strict=True, validate=validate.Range(minimum, _LARGEST), **kwargs)
+
+
+class _Number(fields.Float):
+    """A JSON number (not true/false, not "1"), finite."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValidationError("Not a number.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _text(**kwargs):
+    return fields.String(required=True, allow_none=True, **kwargs)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TagChangeSchema(_Strict):
+    tag = fields.String(required=True, allow_none=True, validate=validate.OneOf(TAGS))
+    at = _Moment(required=True)
+    after_end_seconds = _Integer(required=True, minimum=-_LARGEST)
+
+
+class SignalSchema(_Strict):
+    name = fields.String(required=True, validate=validate.OneOf(SIGNALS))
+    reason = fields.String(required=True)
+
+
+class RecordSchema(_Strict):
+    """One session record of a journal."""
+
+    id = fields.String(required=True, validate=_UUID)
+    site = fields.String(required=True, validate=validate.Length(1, 270))
+    started_at = _Moment(required=True)
+    ended_at = _Moment(required=True)
+    active_seconds = _Number(required=True, allow_nan=False,
+                             validate=validate.Range(0, 10**12))
+    prompts = _Integer(required=True)
+    responses = _Integer(required=True)
+    copies = _Integer(required=True)
+    est_tokens_in = _Integer(required=True)
+    est_tokens_out = _Integer(required=True)
+    model = _text()
+    url = _text()
+    title = _text()
+    tag = _text(validate=validate.OneOf(TAGS))
+    tag_history = fields.List(fields.Nested(TagChangeSchema), required=True)
+    signals = fields.List(fields.Nested(SignalSchema), required=True)
+    note = _text()
+    outcome_url = _text()
+    chain = fields.String(required=True, validate=_SHA256)
+
+
+class RangeSchema(_Strict):
+    from_ = _Day(data_key="from", required=True, allow_none=True)
+    to = _Day(required=True, allow_none=True)
+
+
+class IntegritySchema(_Strict):
+    algorithm = fields.String(required=True, validate=validate.Equal("sha256-chain"))
+    header = fields.String(required=True, validate=_SHA256)
+    records = _Integer(required=True)
+    head = fields.String(required=True, validate=_SHA256)
+
+
+class HeaderSchema(_Strict):
+    """A journal without its records (checked one by one, to name the one that is wrong)."""
+
+    format = fields.String(required=True, validate=validate.Equal(FORMAT))
+    version = _Integer(required=True)
+    exported_at = _Moment(required=True)
+    owner = fields.String(required=True, validate=validate.Length(max=1000))
+    range = fields.Nested(RangeSchema, required=True)
+    redaction = fields.List(fields.String(validate=validate.OneOf(REDACTABLE)), required=True)
+    summary = fields.Dict(required=True)
+    sessions = fields.List(fields.Raw(), required=True)
+    integrity = fields.Nested(IntegritySchema, required=True)
+
+
+_HEADER, _RECORD = HeaderSchema(), RecordSchema()
+
+
+def _first(messages, path=""):
+    """(path, message) of the first error in marshmallow's nested messages."""
+    if isinstance(messages, dict):
+        key = next(iter(messages))
+        if key == "_schema":  # the value as a whole (not an object, say)
+            step = ""
+        else:
+            step = f"[{key}]" if isinstance(key, int) else (f".{key}" if path else str(key))
+        return _first(messages[key], path + step)
+    if isinstance(messages, list) and messages and not isinstance(messages[0], str):
+        return _first(messages[0], path)
+    return path, messages[0] if isinstance(messages, list) else str(messages)
+
+
+def problem(data):
+    """What is wrong with a parsed journal, in words naming the record and field; or None."""
+    try:
+        _HEADER.load(data)
+    except ValidationError as error:
+        where, message = _first(error.messages)
+        return f"its header's field '{where}' is wrong: {message}"
+    for index, record in enumerate(data["sessions"]):
+        if not isinstance(record, dict):
+            return f"record {index + 1} is not a JSON object"
+        try:
+            _RECORD.load(record)
+        except ValidationError as error:
+            where, message = _first(error.messages)
+            named = record.get("id") if isinstance(record.get("id"), str) else None
+            session = f" (session {named[:40]})" if named else ""
+            return f"record {index + 1}{session}: field '{where}' is wrong: {message}"
+    return None
