@@ -74,7 +74,8 @@ def render_js(contract):
              "  return value;\n"
              "};\n"]
     for name, doc, read in _EXPORTS:
-        parts.append(f"\n/** {doc} */\nexport const {name} = freeze({_js_value(read(contract))});\n")
+        value = _js_value(read(contract))
+        parts.append(f"\n/** {doc} */\nexport const {name} = freeze({value});\n")
     return "".join(parts)
 
 

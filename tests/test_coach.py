@@ -161,7 +161,7 @@ def test_a_coachs_notes_travel_back_to_the_worker(app, client, run, tmp_path):
 # --- a journal whose chain is intact but whose records are malformed --------------------
 
 def rechain(data):
-    """Recompute a journal's hash chain, as someone editing it by hand (or a buggy exporter) would."""
+    """Recompute a journal's hash chain, as one editing it by hand (or a buggy exporter) would."""
     link = header = export._link(export._CHAIN_SEED, {k: data[k] for k in export.HEADER_FIELDS})
     for record in data["sessions"]:
         link = export._link(link, {k: v for k, v in record.items() if k != "chain"})

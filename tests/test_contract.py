@@ -26,7 +26,8 @@ SITE_KEYS = [entry["site"] for entry in CONTRACT["sites"]]
 
 
 def _load_script():
-    spec = importlib.util.spec_from_file_location("contract_script", ROOT / "scripts" / "contract.py")
+    path = ROOT / "scripts" / "contract.py"
+    spec = importlib.util.spec_from_file_location("contract_script", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

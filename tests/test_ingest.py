@@ -96,8 +96,8 @@ def test_any_order_and_any_repeats_give_the_same_sessions(tmp_path_factory, even
         db.close()
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(
     events=st.lists(an_event(), min_size=2, max_size=40, unique_by=lambda e: e["id"]),
     data=st.data(),

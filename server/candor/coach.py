@@ -94,8 +94,8 @@ def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
                  ",".join(data.get("redaction", [])), int((now or time.time()) * 1000),
                  data["integrity"].get("head")])
     except BaseException:
-        for leftover in (target, *(target.with_name(target.name + end) for end in ("-wal", "-shm"))):
-            leftover.unlink(missing_ok=True)
+        for end in ("", "-wal", "-shm"):
+            target.with_name(target.name + end).unlink(missing_ok=True)
         raise
     return name, verified, True
 

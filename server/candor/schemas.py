@@ -163,9 +163,8 @@ def _typed_field(name, required=False):
         return fields.Integer(required=required, strict=True,
                               validate=validate.Range(0, MAX_ACTIVE_MS), metadata=doc)
     if kind == "fingerprint":
-        return fields.String(
-            required=required, metadata=doc,
-            validate=validate.Regexp(FINGERPRINT_PATTERN, error="Must be 16 lower-case hex digits."))
+        return fields.String(required=required, metadata=doc, validate=validate.Regexp(
+            FINGERPRINT_PATTERN, error="Must be 16 lower-case hex digits."))
     raise ValueError(f"contract.json: field {name!r} is of an unknown kind {kind!r}")
 
 
