@@ -46,8 +46,13 @@ def list_sessions(query):
 @blp.arguments(ForgetEverythingSchema, location="query")
 @blp.response(200, ForgottenSchema)
 def forget_everything(query):
-    """Delete every session, its events, tag history and coach notes on sessions (needs
-    ?confirm=forget everything); the answer says what was deleted and what was kept."""
+    """Forget every session (needs ?confirm=forget everything); says what went and what stayed.
+
+    Deletes the sessions, their events, active time, tag history and a coach's notes on
+    sessions. Keeps a coach's notes on weeks, imported journals, the token, backups, and
+    the forgotten sessions' ids and times (re-sent events stay out; a tab still open goes
+    on as a new session).
+    """
     return journal.forget_everything(get_db())
 
 
@@ -83,8 +88,11 @@ def change_session(changes, session_id):
 @blp.route("/sessions/<uuid:session_id>", methods=["DELETE"])
 @blp.response(204)
 def forget_session(session_id):
-    """Forget a session and its events; re-sent events made until now are ignored, later
-    ones (its tab still open) start a new session."""
+    """Forget a session, its events, tag history and a coach's notes on it.
+
+    Its events sent again are ignored if made before it was forgotten; later ones (its
+    tab still open) start a new session.
+    """
     try:
         journal.forget_session(get_db(), str(session_id))
     except journal.NotFound:
