@@ -118,6 +118,13 @@ def test_the_signal_filter_and_the_journal_format_name_the_contract_signals():
     assert names == CONTRACT["signals"]
 
 
+def test_the_coachs_table_has_a_column_for_each_contract_signal():
+    # The template names its columns one by one (headings in words); a signal added to
+    # the contract needs its column there.
+    page = (ROOT / "server" / "candor" / "web" / "templates" / "journals.html").read_text()
+    assert re.findall(r"j\.signals\.([a-z_]+)", page) == CONTRACT["signals"]
+
+
 def test_the_demo_uses_every_contract_site_and_no_other():
     demo_sites = [site for site, _, _ in demo.SITES if not site.startswith("custom:")]
     assert demo_sites == SITE_KEYS
