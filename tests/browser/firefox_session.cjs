@@ -6,6 +6,8 @@
 //   node firefox_session.cjs EXTENSION_DIR SERVER_URL LOGIN_LINK FIXTURE_HTML PROFILE_DIR
 // LOGIN_LINK is a single-use dashboard link, as `candor open` makes.
 // PUPPETEER_DIR names the node_modules folder that holds puppeteer-core.
+// TITLE_JSON, if set, is the page's title as a JSON string (it may hold what an environment
+// variable cannot, such as a lone surrogate); titles are then turned on in the settings.
 //
 // The server runs on any free port: the extension's server address is set in its storage
 // before Firefox starts, as if the user had saved it in the options page (WebDriver may
@@ -16,7 +18,10 @@ const fs = require("node:fs");
 const puppeteer = require(path.join(process.env.PUPPETEER_DIR, "puppeteer-core"));
 
 const [extensionDir, serverUrl, loginLink, fixturePath, profileDir] = process.argv.slice(2);
-const fixture = fs.readFileSync(fixturePath, "utf8");
+const title = process.env.TITLE_JSON === undefined ? undefined : JSON.parse(process.env.TITLE_JSON);
+const fixture = fs
+  .readFileSync(fixturePath, "utf8")
+  .replace("<title>ChatGPT</title>", title === undefined ? "$&" : `$&<script>document.title = ${JSON.stringify(title)};</script>`);
 const manifest = JSON.parse(fs.readFileSync(path.join(extensionDir, "manifest.json"), "utf8"));
 
 /** A Firefox profile whose storage.local already holds `settings` for the extension. */
@@ -33,7 +38,7 @@ async function main() {
     browser: "firefox",
     executablePath: "/usr/bin/firefox-esr",
     headless: true,
-    userDataDir: profileWithSettings(profileDir, { serverUrl }),
+    userDataDir: profileWithSettings(profileDir, { serverUrl, ...(title === undefined ? {} : { sendTitle: true }) }),
     extraPrefsFirefox: { "extensions.webextensions.ExtensionStorageIDB.enabled": false },
   });
   try {

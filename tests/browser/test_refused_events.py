@@ -6,17 +6,23 @@ refuses as a whole, and a program that is not Candor listening where the server 
 """
 
 import json
+import os
+import shutil
+import subprocess
 import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import pytest
 import requests
 from support import free_port
+from test_firefox import FIREFOX, puppeteer_dir
 from test_sync import have_a_session, stored_event_ids, wait_until_synced
 
-from conftest import SITES
+from conftest import EXTENSION, SITES
 
 CHATGPT = (SITES / "chatgpt.html").read_text()
 LONE = "Plan \ud83d"  # half of an emoji: not text
@@ -65,6 +71,27 @@ def test_sessions_with_titles_that_are_not_text_all_reach_the_journal(browser, l
     assert all((s["prompts"], s["responses"], s["copies"]) == (1, 1, 1) for s in sessions)
     assert browser.storage().get("refusedCount", 0) == 0
     assert browser.storage()["syncState"]["status"] == "ok"
+
+
+@pytest.mark.skipif(not FIREFOX.exists(), reason="needs /usr/bin/firefox-esr")
+@pytest.mark.skipif(
+    shutil.which("node") is None or puppeteer_dir() is None,
+    reason="needs node and puppeteer-core (npm install)",
+)
+def test_firefox_a_session_on_a_page_whose_title_is_not_text_arrives_whole(live_server, tmp_path):
+    # Firefox keeps a lone surrogate through messages and storage (Chromium's storage
+    # replaces it): only the extension itself can make the title well-formed there.
+    run = subprocess.run(
+        ["node", str(Path(__file__).with_name("firefox_session.cjs")), str(EXTENSION),
+         live_server.url, live_server.login_link(), str(SITES / "chatgpt.html"),
+         str(tmp_path / "firefox-profile")],
+        env={**os.environ, "PUPPETEER_DIR": puppeteer_dir(), "TITLE_JSON": json.dumps(LONE)},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    [session] = journal_sessions(live_server)
+    assert session["title"] == "Plan \ufffd"
+    assert (session["prompts"], session["responses"], session["copies"]) == (1, 1, 1)
 
 
 def queue_events(browser, events):
