@@ -1,7 +1,7 @@
 // The AI sites Candor knows: the site name the server expects, the hosts it lives on,
 // and the adapter module that reads its pages. They come from the contract shared with
-// the server (lib/contract.js, written from server/candor/contract.json), which also
-// writes the manifest's host lists; tests/test_contract.py keeps all of them in step.
+// the server: scripts/contract.py writes lib/contract.js and the manifest's host lists
+// from server/candor/contract.json, and tests/test_contract.py keeps them all in step.
 
 import { SITES } from "./contract.js";
 
