@@ -38,14 +38,17 @@ def an_event(draw):
 
 
 def day_totals_match_the_buckets(db):
-    """The per-day totals (kept by triggers) equal the buckets and sessions added up."""
+    """The per-day totals (kept by triggers) equal the buckets and sessions added up.
+
+    (local_day() is the journal's zone, as each connection defines it: see time_zone.py.)
+    """
     kept = db.conn.execute("SELECT day, tag, active_ms, est_tokens, sessions FROM day_totals "
                            "WHERE active_ms OR est_tokens OR sessions ORDER BY 1, 2").fetchall()
     time = {(d, t): (ms, tok) for d, t, ms, tok in db.conn.execute(
-        "SELECT date(bucket, 'unixepoch', 'localtime'), coalesce(tag, ''), SUM(active_ms), "
+        "SELECT local_day(bucket), coalesce(tag, ''), SUM(active_ms), "
         "SUM(est_tokens) FROM session_buckets GROUP BY 1, 2")}
     started = dict(((d, t), n) for d, t, n in db.conn.execute(
-        "SELECT date(started_at / 1000, 'unixepoch', 'localtime'), coalesce(tag, ''), count(*) "
+        "SELECT local_day(started_at / 1000), coalesce(tag, ''), count(*) "
         "FROM sessions GROUP BY 1, 2"))
     computed = sorted((d, t, *time.get((d, t), (0, 0)), started.get((d, t), 0))
                       for d, t in set(time) | set(started))

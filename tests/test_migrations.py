@@ -4,7 +4,7 @@ import sqlite3
 
 import sqlite_utils
 
-from candor import journal, migrations, report
+from candor import demo, journal, migrations, report
 from candor.db import connect
 
 
@@ -41,12 +41,29 @@ def test_a_journal_made_by_the_first_migration_upgrades_with_its_data(tmp_path):
     db.close()
 
 
+def snapshot(db):
+    """Everything a migration could change: the schema, and every row of every table."""
+    schema = db.conn.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    rows = {table: sorted(db.conn.execute(f"SELECT * FROM [{table}]").fetchall(), key=repr)
+            for table in db.table_names()}
+    return schema, rows
+
+
 def test_migrating_twice_changes_nothing(tmp_path):
     path = str(tmp_path / "candor.db")
-    connect(path).close()
     db = connect(path)
-    applied = migrations.journal.applied(db)
-    assert len(applied) >= 4 and migrations.journal.pending(db) == []
+    demo.fill(db, days=7, seed=3)
+    journal.change_session(db, db.conn.execute("SELECT id FROM sessions").fetchone()[0],
+                           {"tag": "real", "note": "kept"})
+    before = snapshot(db)
+    assert before[1]["sessions"] and before[1]["day_totals"] and before[1]["tag_changes"]
+    migrations.apply(db)  # again, on the same connection
+    db.close()
+    db = connect(path)  # and as any connection opening the journal does
+    assert migrations.journal.pending(db) == []
+    assert len(migrations.journal.applied(db)) == len(migrations.journal._migrations)
+    assert snapshot(db) == before
     db.close()
 
 

@@ -217,13 +217,12 @@ def test_days_and_hours_follow_daylight_saving_changes(tmp_path):
         server.kill()
 
 
-def test_days_follow_the_machine_when_its_time_zone_changes(tmp_path):
+def test_days_stay_in_the_journals_zone_until_the_user_changes_it(tmp_path):
     data_dir = tmp_path / "data"
-    sid = new_id()
-    server = start_server(data_dir, env={"TZ": "Asia/Kolkata"})
+    server = start_server(data_dir, env={"TZ": "Asia/Kolkata"})  # the journal is made here
     # 20:00 UTC on the 9th is 01:30 on the 10th in India, 15:00 on the 9th in New York.
-    post(server, event(sid, "activity", datetime(2026, 11, 9, 20, 0, tzinfo=timezone.utc),
-                       active_ms=60_000))
+    nine_pm = datetime(2026, 11, 9, 20, 0, tzinfo=timezone.utc)
+    post(server, event(new_id(), "activity", nine_pm, active_ms=60_000))
 
     def days(server):
         r = requests.get(f"{server.url}/api/v1/stats", headers=server.headers(), timeout=5,
@@ -234,7 +233,13 @@ def test_days_follow_the_machine_when_its_time_zone_changes(tmp_path):
     server.kill()
     server = start_server(data_dir, env={"TZ": "America/New_York"})  # the laptop moved
     try:
+        assert days(server) == {"2026-11-09": 0, "2026-11-10": 60}  # the journal's zone still
+        changed = requests.put(f"{server.url}/api/v1/settings/time-zone", timeout=10,
+                               json={"time_zone": "America/New_York"}, headers=server.headers())
+        assert changed.json() == {"time_zone": "America/New_York", "changed": True}
         assert days(server) == {"2026-11-09": 60, "2026-11-10": 0}
+        post(server, event(new_id(), "activity", nine_pm, active_ms=30_000))
+        assert days(server) == {"2026-11-09": 90, "2026-11-10": 0}
     finally:
         server.kill()
 

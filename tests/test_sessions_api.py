@@ -1,6 +1,7 @@
 """Sessions: listing with filters and cursors, tagging with history, notes, forgetting."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from support import batch, event, new_id
@@ -150,11 +151,13 @@ def test_forgetting_a_session_removes_it_everywhere(client, db):
     assert client.get("/api/v1/stats").json["real_seconds"] == 0
 
 
-def test_inclusive_local_dates_become_local_midnights():
-    start, end = journal.range_ms(date(2026, 11, 7), date(2026, 11, 8))
-    assert datetime.fromtimestamp(start / 1000) == datetime(2026, 11, 7)
-    assert datetime.fromtimestamp(end / 1000) == datetime(2026, 11, 9)
-    assert journal.range_ms() == (None, None)
+def test_inclusive_local_dates_become_midnights_in_the_journals_zone():
+    paris = ZoneInfo("Europe/Paris")  # the journal's, whatever the process's TZ
+    start, end = journal.range_ms(date(2026, 11, 7), date(2026, 11, 8), zone=paris)
+    assert datetime.fromtimestamp(start / 1000, paris) == datetime(2026, 11, 7, tzinfo=paris)
+    assert datetime.fromtimestamp(end / 1000, paris) == datetime(2026, 11, 9, tzinfo=paris)
+    assert start == datetime(2026, 11, 6, 23, tzinfo=timezone.utc).timestamp() * 1000
+    assert journal.range_ms(zone=paris) == (None, None)
 
 
 def test_bulk_tagging_tags_the_known_sessions_and_keeps_history(client, db):
@@ -204,17 +207,22 @@ def test_forgetting_everything_needs_the_words_and_forgets_for_good(client, db):
 
 
 def test_most_signals_first(client):
-    calm = make_session(client, local(2026, 11, 10, 9))
-    sid = new_id()
-    t0 = local(2026, 11, 10, 8)
+    calm = make_session(client, local(2026, 11, 10, 9))  # newest, no signal
+    two, t0 = new_id(), local(2026, 11, 10, 8)  # a burst, and no time to read the last answer
     client.post("/api/v1/events", json=batch(*[e for i in range(4) for e in (
-        event(sid, "prompt", t0 + timedelta(seconds=i * 30), prompt_chars=10),
-        event(sid, "response", t0 + timedelta(seconds=i * 30 + 10), response_chars=4000))]))
-    newest = ids(client.get("/api/v1/sessions"))
+        event(two, "prompt", t0 + timedelta(seconds=i * 30), prompt_chars=10),
+        event(two, "response", t0 + timedelta(seconds=i * 30 + 10), response_chars=4000))]))
+    one = new_id()  # oldest: no time to read its one answer
+    client.post("/api/v1/events", json=batch(
+        event(one, "response", local(2026, 11, 10, 7), response_chars=3000)))
+    newest = client.get("/api/v1/sessions").json["sessions"]
+    assert [s["id"] for s in newest] == [calm, two, one]
+    assert [len(s["signals"]) for s in newest] == [0, 2, 1]
     ranked = client.get("/api/v1/sessions", query_string={"sort": "signals"}).json
-    assert newest == [calm, sid]
-    assert [s["id"] for s in ranked["sessions"]] == [sid, calm]
+    assert [s["id"] for s in ranked["sessions"]] == [two, one, calm]
     assert ranked["next_cursor"] is None
+    top = client.get("/api/v1/sessions", query_string={"sort": "signals", "limit": 2}).json
+    assert [s["id"] for s in top["sessions"]] == [two, one]
 
 
 # --- forgetting, said exactly -----------------------------------------------------------

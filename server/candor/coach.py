@@ -15,7 +15,9 @@ from pathlib import Path
 
 from . import export, journal_file, report
 from .contract import SIGNALS
-from .db import connect, write
+from . import migrations, time_zone
+from .db import connect, open_imported, write
+from .journal import set_time_zone
 from .migrations import BUCKET_SECONDS
 
 _NAME = re.compile(r"[^a-z0-9-]+")
@@ -83,7 +85,7 @@ def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
     target = journals_dir(data_dir) / f"{name}.db"
     target.unlink(missing_ok=True)
     try:
-        _fill(target, data)
+        _fill(target, data, _zone_of(db, data))
         with write(db):
             db.conn.execute(
                 "INSERT INTO journals (name, owner, verified, file_sha256, exported_at,"
@@ -100,10 +102,21 @@ def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
     return name, verified, True
 
 
-def _fill(path, data):
-    """Write the journal's sessions into a journal file of its own."""
+def _zone_of(db, data):
+    """The zone an imported journal's days are in: the one it was exported in, else ours."""
+    exported_in = data.get("summary", {}).get("time_zone")
+    return exported_in if time_zone.is_zone(exported_in) else time_zone.name(db)
+
+
+def _fill(path, data, zone):
+    """Write the journal's sessions into a journal file of its own, its days in `zone`.
+
+    The file is migrated and its day totals made here, once: it is only ever
+    opened read-only afterwards (open_journal).
+    """
     jdb = connect(str(path))
     try:
+        set_time_zone(jdb, zone)  # before the sessions: the day totals count in it
         with write(jdb):
             for r in data["sessions"]:
                 started, ended = _ms(r["started_at"]), _ms(r["ended_at"])
@@ -129,6 +142,8 @@ def _fill(path, data):
                         " VALUES (?, ?, ?, ?)", [r["id"], previous, change["tag"],
                                                  _ms(change["at"])])
                     previous = change["tag"]
+        # A rollback journal, not a WAL: opened read-only, it needs no -wal or -shm file.
+        jdb.conn.execute("PRAGMA journal_mode = DELETE")
     finally:
         jdb.close()
 
@@ -151,10 +166,42 @@ def journal(db, name):
     raise UnknownJournal(name)
 
 
-def open_journal(db, data_dir, name):
-    """The journal file of an imported journal (a Database; close it when done)."""
+def open_journal(db, data_dir, name, writable=False):
+    """The journal file of an imported journal (a Database; close it when done).
+
+    Read-only, as it was made at import: never migrated or rebuilt on opening.
+    `writable` is for the coach's own notes, kept in the same file.
+    """
     journal(db, name)
-    return connect(str(journals_dir(data_dir) / f"{name}.db"))
+    return open_imported(journals_dir(data_dir) / f"{name}.db", writable=writable)
+
+
+def upgrade_imported(db, data_dir):
+    """Bring journals imported by an older Candor to this one's schema; returns their names.
+
+    Run where the user's own journal is migrated (as the server starts), never as a
+    journal is opened. A journal without a stored zone gets ours.
+    """
+    upgraded = []
+    for j in journals(db):
+        path = journals_dir(data_dir) / f"{j['name']}.db"
+        if not path.exists():
+            continue
+        jdb = open_imported(path)
+        try:
+            behind, zone = migrations.journal.pending(jdb), time_zone.stored(jdb)
+        finally:
+            jdb.close()
+        if not behind:
+            continue
+        jdb = connect(str(path))
+        try:
+            set_time_zone(jdb, zone or time_zone.name(db))  # (m009 rebuilt its day totals)
+            jdb.conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            jdb.close()
+        upgraded.append(j["name"])
+    return upgraded
 
 
 def side_by_side(db, data_dir, from_day=None, to_day=None):
@@ -209,8 +256,9 @@ def notes(db, kind=None, key=None):
         where, params = where + " AND kind = ?", params + [kind]
     if key:
         where, params = where + " AND key = ?", params + [key]
+    zone = time_zone.zone(db)
     return [{"coach": c, "kind": k, "key": y, "note": n,
-             "at": datetime.fromtimestamp(a / 1000).astimezone().isoformat(timespec="seconds")}
+             "at": datetime.fromtimestamp(a / 1000, zone).isoformat(timespec="seconds")}
             for c, k, y, n, a in db.conn.execute(
                 f"SELECT coach, kind, key, note, at FROM coach_notes WHERE {where} "
                 "ORDER BY at DESC", params)]

@@ -5,11 +5,12 @@ import sqlite3
 import threading
 import weakref
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlite_utils
 from flask import current_app
 
-from . import migrations
+from . import migrations, time_zone
 
 _local = threading.local()
 # One writer at a time per database file, queued in Python: SQLite's own busy
@@ -42,10 +43,8 @@ class _Work:
         self.fn, self.result, self.error, self.done = fn, None, None, False
 
 
-def connect(path):
-    """Open `path` as a sqlite-utils Database set up for Candor, migrating it if needed."""
-    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
+def _share(db, path):
+    """Give `db` the write lock and waiting writes of every connection to its file."""
     key = os.path.abspath(path)
     with _write_locks_guard:
         shared = _write_locks.get(key)
@@ -53,6 +52,13 @@ def connect(path):
             shared = _write_locks[key] = _Shared()
     db.shared = shared  # keeps the entry alive while this connection is
     db.write_lock, db.waiting = shared.write_lock, shared.waiting
+
+
+def connect(path):
+    """Open `path` as a sqlite-utils Database set up for Candor, migrating it if needed."""
+    conn = sqlite3.connect(path, timeout=10, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    _share(db, path)
     # A waiting writer gets up to 10 s before "database is locked"; the API answers
     # 503 then, and the extension retries.
     conn.execute("PRAGMA busy_timeout = 10000")
@@ -70,19 +76,30 @@ def connect(path):
     # Checkpoints normally run in the background (start_checkpoints); this is the
     # safety net should the WAL outgrow 64 MiB anyway.
     conn.execute("PRAGMA wal_autocheckpoint = 16384")
+    time_zone.install(db)  # local_day(), which the per-day triggers use
     with db.write_lock:  # threads opening a new journal at once migrate it once
         migrations.apply(db)
-    _follow_time_zone(db)
+    time_zone.follow(db)
     return db
 
 
-def _follow_time_zone(db):
-    """Recompute the per-day totals if the machine's time zone changed since they were made."""
-    zone = migrations.time_zone_signature()
-    row = db.conn.execute("SELECT value FROM meta WHERE key = 'day_totals_zone'").fetchone()
-    if row is None or row[0] != zone:
-        with write(db):
-            migrations.rebuild_day_totals(db)
+def open_imported(path, writable=False):
+    """Open an imported journal as it is: read-only (unless `writable`), never migrated.
+
+    Imported journals are made, migrated and given their day totals when imported
+    (coach.py); opening one to read it writes nothing, so a coach's pages never wait
+    for a write lock and never change the file.
+    """
+    uri = f"{Path(path).resolve().as_uri()}?mode={'rw' if writable else 'ro'}"
+    conn = sqlite3.connect(uri, uri=True, timeout=10, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    _share(db, path)
+    conn.execute("PRAGMA busy_timeout = 10000")
+    if not writable:
+        conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA cache_size = -2048")
+    time_zone.install(db)
+    return db
 
 
 class Checkpointer:
@@ -173,6 +190,7 @@ def write(db):
     with db.write_lock:
         db.conn.execute("BEGIN IMMEDIATE")
         try:
+            time_zone.follow(db)  # another process may have changed it
             yield db
         except BaseException:
             db.conn.rollback()
@@ -204,6 +222,7 @@ def write_together(db, fn):
 def _run_together(db, batch):
     db.conn.execute("BEGIN IMMEDIATE")
     try:
+        time_zone.follow(db)  # another process may have changed it
         for work in batch:
             db.conn.execute("SAVEPOINT work")
             try:
@@ -231,6 +250,12 @@ def close_all():
 
 
 def init_app(app):
-    """Create or migrate the database at start, so the first request doesn't pay for it."""
+    """Create or migrate the database at start, so the first request doesn't pay for it.
+
+    Journals a coach imported with an older Candor are brought up to date here too:
+    opening one later never migrates it.
+    """
+    from . import coach  # (which uses this module)
+
     with app.app_context():
-        get_db()
+        coach.upgrade_imported(get_db(), app.config["DATA_DIR"])

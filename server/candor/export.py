@@ -19,7 +19,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import __version__, charts, journal, report, signals
+from . import __version__, charts, journal, report, signals, time_zone
 
 FORMAT = "candor-journal"
 VERSION = 1
@@ -93,7 +93,8 @@ def _records(db, start_ms, end_ms, redaction):
 def build(db, from_day=None, to_day=None, redaction=DEFAULT_REDACTION, owner=None, now=None):
     """The journal for the local dates as a dict, chained and ready to write."""
     redaction = sorted(set(redaction))
-    start_ms, end_ms = journal.range_ms(from_day, to_day)
+    zone_name = time_zone.name(db)
+    start_ms, end_ms = journal.range_ms(from_day, to_day, zone=time_zone.zone(db))
     totals = report.stats(db, from_day, to_day, "week")
     by_site = report.stats(db, from_day, to_day, "site")["groups"]
     records = _records(db, start_ms, end_ms, redaction)
@@ -110,7 +111,9 @@ def build(db, from_day=None, to_day=None, redaction=DEFAULT_REDACTION, owner=Non
         "redaction": redaction,
         "summary": {"totals": {k: v for k, v in totals.items() if k != "groups"},
                     "weeks": totals["groups"], "sites": by_site, "signals": counts,
-                    "candor_version": __version__},
+                    "candor_version": __version__,
+                    # The zone its days and weeks are in: a coach's Candor shows them so.
+                    "time_zone": zone_name},
     }
     link = header_link = _link(_CHAIN_SEED, header)
     for record in records:

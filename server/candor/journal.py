@@ -4,9 +4,8 @@ import base64
 import json
 import time
 from datetime import datetime, timedelta, timezone
-from datetime import time as dtime
 
-from . import signals
+from . import migrations, signals, time_zone
 from .db import write
 
 SESSION_FIELDS = (
@@ -30,15 +29,18 @@ def iso(ms):
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
-def local_day_start_ms(day):
-    """Local midnight at the start of `day`, in milliseconds since the epoch."""
-    return int(datetime.combine(day, dtime()).astimezone().timestamp() * 1000)
+def local_day_start_ms(day, zone):
+    """The start of the date `day` in `zone` (a ZoneInfo), in milliseconds since the epoch."""
+    return int(time_zone.day_start(day, zone).timestamp() * 1000)
 
 
-def range_ms(from_day=None, to_day=None):
-    """Inclusive local dates as a half-open [start, end) range in milliseconds (None = open)."""
-    start = local_day_start_ms(from_day) if from_day else None
-    end = local_day_start_ms(to_day + timedelta(days=1)) if to_day else None
+def range_ms(from_day=None, to_day=None, *, zone):
+    """Inclusive dates in `zone` as a half-open [start, end) range in milliseconds (None = open).
+
+    `zone` is the journal's (time_zone.zone(db)), never the process's.
+    """
+    start = local_day_start_ms(from_day, zone) if from_day else None
+    end = local_day_start_ms(to_day + timedelta(days=1), zone) if to_day else None
     return start, end
 
 
@@ -147,7 +149,7 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     `most_signals` puts the sessions with the most signals first (one page, no cursor).
     """
     where, params = ["1"], []
-    start, end = range_ms(from_day, to_day)
+    start, end = range_ms(from_day, to_day, zone=time_zone.zone(db))
     if start is not None:
         where.append("ended_at >= ?")
         params.append(start)
@@ -199,6 +201,25 @@ def recent_sites(db, days=90):
     return [site for (site,) in db.conn.execute(
         "SELECT site FROM sessions WHERE started_at >= ? GROUP BY site ORDER BY count(*) DESC",
         [since])]
+
+
+def set_time_zone(db, name):
+    """Make `name` (an IANA zone) the journal's time zone; returns whether it changed.
+
+    A change rebuilds the per-day totals in the new zone, once, in the same
+    transaction; every connection (of any process) follows it from its next write.
+    Raises ValueError for a zone this machine doesn't know.
+    """
+    if not time_zone.is_zone(name):
+        raise ValueError(f"unknown time zone {name!r}")
+    with write(db):
+        if time_zone.stored(db) == name:
+            return False
+        db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        [time_zone.META_KEY, name])
+        time_zone.use(db, name)
+        migrations.rebuild_day_totals(db)
+    return True
 
 
 def change_session(db, session_id, changes, now_ms=None):

@@ -1,8 +1,8 @@
 """Numbered schema migrations. Never edit one that has shipped: add the next."""
 
-import time
-
 from sqlite_utils.migrations import Migrations
+
+from . import time_zone
 
 journal = Migrations("candor")
 
@@ -224,27 +224,20 @@ def _day_change(day, tag, active_ms="0", est_tokens="0", sessions="0"):
     )
 
 
-def time_zone_signature():
-    """What identifies the machine's time zone rules, for day_totals."""
-    return f"{time.tzname}|{time.timezone}|{time.altzone}|{time.daylight}"
-
-
 def rebuild_day_totals(db):
-    """Recompute day_totals from the buckets and sessions, in the current time zone."""
+    """Recompute day_totals from the buckets and sessions, in the connection's local_day()."""
     db.execute("DELETE FROM day_totals")
     db.execute(
         "INSERT INTO day_totals (day, tag, active_ms, est_tokens) "
-        "SELECT date(bucket, 'unixepoch', 'localtime'), coalesce(tag, ''), SUM(active_ms), "
+        "SELECT local_day(bucket), coalesce(tag, ''), SUM(active_ms), "
         "SUM(est_tokens) FROM session_buckets GROUP BY 1, 2"
     )
     db.execute(
         "INSERT INTO day_totals (day, tag, sessions) "
-        "SELECT date(started_at / 1000, 'unixepoch', 'localtime'), coalesce(tag, ''), count(*) "
+        "SELECT local_day(started_at / 1000), coalesce(tag, ''), count(*) "
         "FROM sessions WHERE true GROUP BY 1, 2 "
         "ON CONFLICT (day, tag) DO UPDATE SET sessions = excluded.sessions"
     )
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('day_totals_zone', ?)",
-               [time_zone_signature()])
 
 
 def _run(db, script):
@@ -259,6 +252,8 @@ def _run(db, script):
 
 def apply(db, stop_before=None):
     """Bring `db` up to the newest schema (or stop before the named migration)."""
+    if not hasattr(db, "time_zone"):  # the day triggers and rebuilds use local_day()
+        time_zone.install(db)
     journal.apply(db, stop_before=stop_before)
 
 
@@ -277,3 +272,51 @@ def m008(db):
         UPDATE forgotten_sessions SET through_ts = at
         """,
     )
+
+
+@journal(name="m009_journal_time_zone")
+def m009(db):
+    """One time zone for the journal, kept in meta: days no longer follow each process's TZ.
+
+    Days were SQLite's 'localtime', the zone of whichever process wrote: a CLI run
+    under another TZ rebuilt day_totals while a running server kept adding in its
+    own. Now the triggers use local_day(), which every connection defines from the
+    stored zone (time_zone.py); the zone is the machine's at this migration, found
+    once, changed only on purpose (Settings, `candor time-zone`), and day_totals are
+    rebuilt in it here.
+    """
+    for name in ("day_time_add", "day_time_take", "day_time_change", "day_sessions_add",
+                 "day_sessions_take", "day_sessions_change"):
+        db.execute(f"DROP TRIGGER IF EXISTS {name}")
+    bucket_day = "local_day({}.bucket)"
+    add_time = _day_change(bucket_day.format("NEW"), "coalesce(NEW.tag, '')",
+                           active_ms="NEW.active_ms", est_tokens="NEW.est_tokens")
+    take_time = _day_change(bucket_day.format("OLD"), "coalesce(OLD.tag, '')",
+                            active_ms="-OLD.active_ms", est_tokens="-OLD.est_tokens")
+    db.execute(f"CREATE TRIGGER day_time_add AFTER INSERT ON session_buckets "
+               f"BEGIN {add_time} END")
+    db.execute(f"CREATE TRIGGER day_time_take AFTER DELETE ON session_buckets "
+               f"BEGIN {take_time} END")
+    db.execute(f"CREATE TRIGGER day_time_change AFTER UPDATE ON session_buckets "
+               f"BEGIN {take_time} {add_time} END")
+    start_day = "local_day({}.started_at / 1000)"
+    add_session = _day_change(start_day.format("NEW"), "coalesce(NEW.tag, '')", sessions="1")
+    take_session = _day_change(start_day.format("OLD"), "coalesce(OLD.tag, '')",
+                               sessions="-1")
+    db.execute(f"CREATE TRIGGER day_sessions_add AFTER INSERT ON sessions "
+               f"BEGIN {add_session} END")
+    db.execute(f"CREATE TRIGGER day_sessions_take AFTER DELETE ON sessions "
+               f"BEGIN {take_session} END")
+    # Most updates of a session move its end, not its start: local_day() isn't asked then.
+    db.execute(
+        "CREATE TRIGGER day_sessions_change AFTER UPDATE OF started_at, tag ON sessions "
+        f"WHEN (OLD.started_at IS NOT NEW.started_at AND {start_day.format('OLD')} IS NOT "
+        f"{start_day.format('NEW')}) OR OLD.tag IS NOT NEW.tag "
+        f"BEGIN {take_session} {add_session} END"
+    )
+    zone = time_zone.stored(db) or time_zone.machine()
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+               [time_zone.META_KEY, zone])
+    db.execute("DELETE FROM meta WHERE key = 'day_totals_zone'")
+    time_zone.use(db, zone)
+    rebuild_day_totals(db)

@@ -1,15 +1,17 @@
 """The numbers: active time by tag, the value ratio and its coverage, overall and by group.
 
 Reports never read the events. Totals, days and weeks come from the per-day
-totals (kept by triggers on the 15-minute buckets, see migrations.m007); hours
-and sites from the buckets themselves. Local hours and the days sessions started
-on are computed in SQL with integer arithmetic, using the machine's UTC offset
-for each stretch of the range (found here, so DST is honoured).
+totals (kept by triggers on the 15-minute buckets, see migrations.m007 and m009);
+hours and sites from the buckets themselves. Days and hours are the journal's
+time zone's (time_zone.py), not the process's. Local hours are computed in SQL
+with integer arithmetic, using the zone's UTC offset for each stretch of the range
+(found here, so DST is honoured).
 """
 
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from . import time_zone
 from .journal import range_ms
 from .migrations import BUCKET_SECONDS
 
@@ -46,29 +48,29 @@ def summarize(by_tag):
     }
 
 
-def _utc_offset(t):
-    return time.localtime(t).tm_gmtoff
+def _utc_offset(t, zone):
+    return int(datetime.fromtimestamp(t, zone).utcoffset().total_seconds())
 
 
-def offset_stretches(start, end):
-    """[(from_second, utc_offset)] covering [start, end): where the local offset changes."""
-    stretches = [(start, _utc_offset(start))]
+def offset_stretches(start, end, zone):
+    """[(from_second, utc_offset)] covering [start, end): where `zone`'s offset changes."""
+    stretches = [(start, _utc_offset(start, zone))]
     step = 6 * 3600  # zones change offset at most a few times a year, hours apart
     t = start
     while t < end:
         nxt = min(t + step, end)
-        if _utc_offset(nxt) != stretches[-1][1] and nxt < end:
+        if _utc_offset(nxt, zone) != stretches[-1][1] and nxt < end:
             # Narrow the change down to a bucket boundary.
             lo, hi = t, nxt
             while hi - lo > BUCKET_SECONDS:
                 mid = (lo + hi) // 2 // BUCKET_SECONDS * BUCKET_SECONDS
                 if mid <= lo:
                     break
-                if _utc_offset(mid) == stretches[-1][1]:
+                if _utc_offset(mid, zone) == stretches[-1][1]:
                     lo = mid
                 else:
                     hi = mid
-            stretches.append((hi, _utc_offset(hi)))
+            stretches.append((hi, _utc_offset(hi, zone)))
         t = nxt
     return stretches
 
@@ -86,7 +88,7 @@ def _local_seconds_sql(stretches, column):
 
 def bounds(db, from_day, to_day):
     """The range in seconds [start, end), from the dates or else from the data."""
-    start_ms, end_ms = range_ms(from_day, to_day)
+    start_ms, end_ms = range_ms(from_day, to_day, zone=time_zone.zone(db))
     if start_ms is None or end_ms is None:
         first, last = db.conn.execute(
             "SELECT min(bucket), max(bucket) FROM session_buckets").fetchone()
@@ -109,7 +111,8 @@ def stats(db, from_day=None, to_day=None, group=None):
             cells.setdefault(key, {})[tag] = [ms, tokens, n]
     else:
         start, end = bounds(db, from_day, to_day)
-        stretches = offset_stretches(start, end) if group == "hour" else None
+        stretches = (offset_stretches(start, end, time_zone.zone(db)) if group == "hour"
+                     else None)
         for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches):
             cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
         for key, tag, n in _session_counts(db, group, start, end, stretches):

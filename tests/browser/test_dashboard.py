@@ -219,7 +219,16 @@ def test_deleting_everything_asks_for_the_words(demo, page):
 
 
 def test_the_review_queue_can_put_the_most_signals_first(demo, page):
+    untagged = api(demo, "/api/v1/sessions", tag="untagged", limit=500)["sessions"]
+    # Most signals first; among equals, newest first (started_at is ISO 8601 in UTC).
+    ranked = sorted(untagged, key=lambda s: (len(s["signals"]), s["started_at"], s["id"]),
+                    reverse=True)[:50]
+    counts = [len(s["signals"]) for s in ranked]
+    assert counts[0] > counts[-1]  # the demo has sessions with more signals and with fewer
+    assert [len(s["signals"]) for s in untagged[:50]] != counts  # newest first is another order
     page.goto(demo.login_link())
     page.goto(f"{demo.url}/review?sort=signals")
-    first = page.locator("li.session").first
-    expect(first.locator("ul.signals li")).not_to_have_count(0)
+    expect(page.locator("li.session")).to_have_count(len(ranked))
+    shown = page.locator("li.session").evaluate_all(
+        "items => items.map(li => [li.dataset.id, li.querySelectorAll('ul.signals li').length])")
+    assert shown == [[s["id"], len(s["signals"])] for s in ranked]

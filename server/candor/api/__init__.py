@@ -10,7 +10,7 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from . import events, exports, health, journals, logins, pairing, sessions, stats
+from . import events, exports, health, journals, logins, pairing, sessions, settings, stats
 
 
 class JournalApi(Api):
@@ -38,7 +38,8 @@ def init_app(app):
         "security": [{"token": []}],
     })
     api = JournalApi(app)
-    for module in (health, events, sessions, stats, exports, journals, pairing, logins):
+    for module in (health, events, sessions, stats, exports, journals, pairing, logins,
+                   settings):
         api.register_blueprint(module.blp)
 
     @app.errorhandler(Exception)

@@ -1,11 +1,9 @@
 """GET /api/v1/export: the journal as a file for a coach."""
 
-from datetime import date
-
 from flask import Response
 from marshmallow import ValidationError, fields, validate, validates
 
-from .. import export
+from .. import export, time_zone
 from ..db import get_db
 from ..schemas import DateRangeSchema
 from .body import Blueprint
@@ -43,9 +41,9 @@ def redaction(values):
 @blp.response(200, content_type="application/octet-stream")
 def export_journal(query):
     """The journal as a download: json (verifiable), csv or a self-contained html report."""
-    data = export.build(get_db(), query.get("from_"), query.get("to"),
-                        redaction(query.get("redact")))
+    db = get_db()
+    data = export.build(db, query.get("from_"), query.get("to"), redaction(query.get("redact")))
     fmt = query["format"]
-    name = f"candor-journal-{date.today().isoformat()}.{fmt}"
+    name = f"candor-journal-{time_zone.today(time_zone.zone(db)).isoformat()}.{fmt}"
     return Response(export.render(data, fmt), mimetype=_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

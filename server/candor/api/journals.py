@@ -66,9 +66,10 @@ class NotesSchema(Schema):
     notes = fields.List(fields.Nested(NoteOutSchema))
 
 
-def _journal_db(name):
+def _journal_db(name, writable=False):
     try:
-        return coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
+        return coach.open_journal(get_db(), current_app.config["DATA_DIR"], name,
+                                  writable=writable)
     except coach.UnknownJournal:
         abort(404, message=f"No imported journal {name!r}.")
 
@@ -89,7 +90,7 @@ def journal_notes(name):
 @blp.response(200, NotesSchema)
 def put_journal_note(body, name):
     """Keep a note on a session or a week of an imported journal (an empty note drops it)."""
-    jdb = _journal_db(name)
+    jdb = _journal_db(name, writable=True)  # the coach's notes live in its file
     try:
         coach.set_note(jdb, body["kind"], body["key"], body["note"])
         return {"notes": coach.notes(jdb)}

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from .. import __version__, charts, coach, journal, logins, report, security, signals
+from .. import __version__, charts, coach, journal, logins, report, security, signals, time_zone
 from ..api import logins as api_logins
 from ..api import pairing
 from ..db import get_db
@@ -25,8 +25,15 @@ def _day(name, default):
         return default
 
 
+def _zone():
+    """The time zone the page's days and times are in: its journal's (an imported one's too)."""
+    if "time_zone" not in g:
+        g.time_zone = time_zone.zone(get_db())
+    return g.time_zone
+
+
 def _chosen_range():
-    today = date.today()
+    today = time_zone.today(_zone())
     preset = request.args.get("range", "12w")
     days = RANGES.get(preset, RANGES["12w"])[1]
     first = _day("from", today - timedelta(days=days))
@@ -62,7 +69,7 @@ def login():
 def _overview(db, imported=None):
     """The overview of the user's journal, or of an imported one (read-only)."""
     first, last = _chosen_range()
-    today = date.today()
+    today = time_zone.today(_zone())
     monday = today - timedelta(days=today.weekday())
     weekly = report.stats(db, first, last, "week")
     by_site = report.stats(db, first, last, "site")["groups"]
@@ -128,6 +135,7 @@ def _imported(name):
     except coach.UnknownJournal:
         abort(404, f"No imported journal {name!r}.")
     jdb = coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
+    g.time_zone = time_zone.zone(jdb)  # shown in its worker's zone
     try:
         yield details, jdb
     finally:
@@ -167,7 +175,8 @@ def journal_session(name, session_id):
 def settings():
     """Pairing, privacy and the data: what Candor keeps and how to take it out."""
     return render_template("settings.html", data_dir=current_app.config["DATA_DIR"],
-                           version=__version__, logins=api_logins.current_logins())
+                           version=__version__, logins=api_logins.current_logins(),
+                           time_zone=time_zone.name(get_db()), time_zones=time_zone.names())
 
 
 @bp.route("/connect")
@@ -211,13 +220,13 @@ def percent(value):
 @bp.app_template_filter("clock")
 def clock(iso_text):
     """An ISO time from the API as local '14:05:09'."""
-    return datetime.fromisoformat(iso_text).astimezone().strftime("%H:%M:%S")
+    return datetime.fromisoformat(iso_text).astimezone(_zone()).strftime("%H:%M:%S")
 
 
 @bp.app_template_filter("when")
 def when(iso_text):
     """An ISO time from the API as local 'Mon 23 Nov, 14:05'."""
-    return datetime.fromisoformat(iso_text).astimezone().strftime("%a %d %b, %H:%M")
+    return datetime.fromisoformat(iso_text).astimezone(_zone()).strftime("%a %d %b, %H:%M")
 
 
 def init_app(app):

@@ -1,0 +1,141 @@
+"""Imported journals are made whole at import, then only ever opened read-only."""
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+import pytest
+import requests
+import sqlite_utils
+from support import batch, event, new_id, start_server
+
+from candor import coach, export, ingest, journal, migrations, report, time_zone
+from candor.db import connect
+from candor.schemas import load_event
+
+NINE_PM = datetime(2026, 11, 9, 20, 0, tzinfo=timezone.utc)  # 01:30 on the 10th in India
+
+
+def candor(*args, data_dir, tz):
+    done = subprocess.run([sys.executable, "-m", "candor", *args], capture_output=True,
+                          text=True, timeout=60,
+                          env={**os.environ, "CANDOR_DATA_DIR": str(data_dir), "TZ": tz})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def fingerprint(path):
+    """The journal file's bytes and its neighbours: what opening it must not change."""
+    files = sorted(p.name for p in path.parent.iterdir())
+    return hashlib.sha256(path.read_bytes()).hexdigest(), files
+
+
+def test_an_imported_journal_shows_its_workers_days_and_is_never_written(tmp_path):
+    # The worker, in India: a minute of work at 01:30 on the 10th, their time.
+    worker = start_server(tmp_path / "worker", env={"TZ": "Asia/Kolkata"})
+    try:
+        requests.post(f"{worker.url}/api/v1/events", headers=worker.headers(), timeout=10,
+                      json=batch(event(new_id(), "activity", NINE_PM, active_ms=60_000))
+                      ).raise_for_status()
+        exported = requests.get(f"{worker.url}/api/v1/export", headers=worker.headers(),
+                                params={"format": "json"}, timeout=10)
+    finally:
+        worker.kill()
+    path = tmp_path / "ada.json"
+    path.write_bytes(exported.content)
+    # The coach imports it in London and reviews it on a server running in New York.
+    coach_dir = tmp_path / "coach"
+    candor("import", str(path), "--name", "ada", data_dir=coach_dir, tz="Europe/London")
+    imported = coach_dir / "journals" / "ada.db"
+    before = fingerprint(imported)
+    server = start_server(coach_dir, env={"TZ": "America/New_York"})
+    try:
+        def get(url, **params):
+            r = requests.get(f"{server.url}{url}", params=params, headers=server.headers(),
+                             timeout=10)
+            assert r.status_code == 200, (url, r.text[:300])
+            return r
+
+        days = get("/api/v1/journals/ada/stats", group="day", **{
+            "from": "2026-11-09", "to": "2026-11-10"}).json()["groups"]
+        assert {g["key"]: g["untagged_seconds"] for g in days} == {
+            "2026-11-09": 0, "2026-11-10": 60}
+        get("/journals/ada")
+        get("/journals/ada/sessions")
+        get("/api/v1/journals")
+        get("/journals")
+    finally:
+        server.kill()
+    assert fingerprint(imported) == before
+
+
+def test_an_imported_journal_without_a_zone_takes_the_importers(app, db, tmp_path):
+    journal.set_time_zone(db, "Asia/Kolkata")
+    ingest.store_events(db, [load_event(event(new_id(), "activity", NINE_PM,
+                                              active_ms=60_000))])
+    data = export.build(db, owner="Ada")
+    assert data["summary"].pop("time_zone") == "Asia/Kolkata"
+    # As an older Candor exported it: no zone (the summary is chained, so chain it again).
+    data["integrity"]["header"] = export._link(export._CHAIN_SEED, {
+        k: data[k] for k in export.HEADER_FIELDS})
+    link = data["integrity"]["header"]
+    for record in data["sessions"]:
+        record["chain"] = link = export._link(link, {k: v for k, v in record.items()
+                                                     if k != "chain"})
+    data["integrity"]["head"] = link
+    assert export.verify(data)[0]
+    journal.set_time_zone(db, "America/New_York")  # the coach's own journal
+    raw = json.dumps(data).encode()
+    coach.import_journal(db, app.config["DATA_DIR"], raw, data, name="ada")
+    jdb = coach.open_journal(db, app.config["DATA_DIR"], "ada")
+    try:
+        assert time_zone.name(jdb) == "America/New_York"
+        assert report.stats(jdb, NINE_PM.date(), NINE_PM.date())["untagged_seconds"] == 60
+    finally:
+        jdb.close()
+
+
+def test_opening_an_imported_journal_cannot_write_it(app, db, tmp_path):
+    journal.set_time_zone(db, "Asia/Kolkata")
+    data = export.build(db, owner="Grace")
+    coach.import_journal(db, app.config["DATA_DIR"], json.dumps(data).encode(), data)
+    jdb = coach.open_journal(db, app.config["DATA_DIR"], "grace")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly|read-only"):
+            jdb.conn.execute("DELETE FROM day_totals")
+        assert jdb.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    finally:
+        jdb.close()
+    notes = coach.open_journal(db, app.config["DATA_DIR"], "grace", writable=True)
+    coach.set_note(notes, "week", "2026-W46", "A good week.")  # the coach's own notes
+    notes.close()
+
+
+def test_journals_imported_by_an_older_candor_are_brought_up_to_date_at_start(tmp_path):
+    data_dir = tmp_path / "coach"
+    path = data_dir / "journals" / "old.db"
+    path.parent.mkdir(parents=True)
+    own = connect(str(data_dir / "candor.db"))
+    journal.set_time_zone(own, "Europe/Paris")
+    own.conn.execute(
+        "INSERT INTO journals (name, owner, verified, file_sha256, imported_at) "
+        "VALUES ('old', 'Old', 1, 'x', 0)")
+    own.conn.commit()
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="m009_journal_time_zone")
+    old.conn.execute("PRAGMA journal_mode = WAL")
+    old.close()
+    assert coach.upgrade_imported(own, data_dir) == ["old"]
+    jdb = coach.open_journal(own, data_dir, "old")
+    try:
+        assert migrations.journal.pending(jdb) == []
+        assert time_zone.name(jdb) == "Europe/Paris"
+        assert jdb.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    finally:
+        jdb.close()
+    assert coach.upgrade_imported(own, data_dir) == []  # once
+    own.close()
