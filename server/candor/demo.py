@@ -10,7 +10,7 @@ import random
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from . import ingest, journal
+from . import ingest, journal, time_zone
 from .contract import KNOWN_SITES
 
 # How often people use each known site, and its models; a site the contract adds
@@ -109,8 +109,11 @@ def session_events(rng, start_ms, kind):
     return session_id, events
 
 
-def generate(rng, first_day, days, per_workday=(3, 9), per_weekend=(0, 2)):
-    """Yield (session_id, kind, events) for each session over `days` days from `first_day`."""
+def generate(rng, first_day, days, per_workday=(3, 9), per_weekend=(0, 2), zone=None):
+    """Yield (session_id, kind, events) for each session over `days` days from `first_day`.
+
+    Days and hours are in `zone` (a ZoneInfo; default: the process's local time).
+    """
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         low, high = per_weekend if day.weekday() >= 5 else per_workday
@@ -119,7 +122,8 @@ def generate(rng, first_day, days, per_workday=(3, 9), per_weekend=(0, 2)):
                                                       1))[0]
             local = datetime.combine(day, datetime.min.time()).replace(
                 hour=hour, minute=rng.randrange(60), second=rng.randrange(60))
-            start_ms = int(local.astimezone().timestamp() * 1000)
+            local = local.replace(tzinfo=zone) if zone else local.astimezone()
+            start_ms = int(local.timestamp() * 1000)
             kind = rng.choices(("real", "busywork", "unsure"), weights=(55, 30, 15))[0]
             session_id, events = session_events(rng, start_ms, kind)
             yield session_id, kind, events
@@ -139,12 +143,13 @@ def fill(db, days=21, end=None, seed=1, batch=1000, **per_day):
     next evening, as a user reviewing their week would.
     """
     rng = random.Random(seed)
-    end = end or datetime.now().astimezone()
+    zone = time_zone.zone(db)  # the journal's days, whatever this process's TZ
+    end = end or datetime.now(zone)
     first_day = (end - timedelta(days=days - 1)).date()
     end_ms = int(end.timestamp() * 1000)
     pending, tags = [], []
     counts = {"sessions": 0, "events": 0, "tagged": 0}
-    for session_id, kind, events in generate(rng, first_day, days, **per_day):
+    for session_id, kind, events in generate(rng, first_day, days, zone=zone, **per_day):
         events = [e for e in events if e["ts"] <= end_ms]
         if not events:
             continue
