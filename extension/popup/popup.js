@@ -82,6 +82,11 @@ async function showSync(settings, stats) {
   if (!settings.token || stats.status === 401) status = "not_paired";
   else if (stats.untrusted) status = "untrusted_server";
   else if (stats.status === 0) status = "unreachable";
+  else if (stats.ok && status === "untrusted_server") {
+    // The server has just proved itself to this popup: sync need not wait for its backoff.
+    status = "ok";
+    api.runtime.sendMessage({ type: "candor:sync-now" }).catch(() => {});
+  }
   const [dot, words] = SYNC_WORDS[status] ?? ["", status];
   $("sync-dot").className = `dot ${dot}`;
   $("sync-text").textContent = status === "untrusted_server" ? untrustedWords(settings) : words;

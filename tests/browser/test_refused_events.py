@@ -200,16 +200,17 @@ class Impostor(BaseHTTPRequestHandler):
         pass
 
 
-def test_a_server_that_does_not_know_the_token_gets_nothing(browser, shots_dir):
+def test_a_server_that_does_not_know_the_token_gets_nothing(browser, live_server, shots_dir):
+    # Another program holds the port the extension knows; Candor runs on another one.
+    token = live_server.token
     Impostor.seen = []
     port = free_port()
     impostor = ThreadingHTTPServer(("127.0.0.1", port), Impostor)
     threading.Thread(target=impostor.serve_forever, daemon=True).start()
-    token = "the-paired-token-" + uuid.uuid4().hex
     try:
         session = str(uuid.uuid4())
-        queue_events(browser, [an_event(session, "session_start", 5),
-                               an_event(session, "activity", 4, active_ms=15_000)])
+        events = [an_event(session, "session_start", 5), an_event(session, "activity", 4, active_ms=15_000)]
+        queue_events(browser, events)
         browser.settings(serverUrl=f"http://127.0.0.1:{port}", token=token)
 
         deadline = time.monotonic() + 20
@@ -236,3 +237,10 @@ def test_a_server_that_does_not_know_the_token_gets_nothing(browser, shots_dir):
     finally:
         impostor.shutdown()
         impostor.server_close()
+
+    # The person saves Candor's real address: opening the popup shows it, and the events go.
+    browser.settings(serverUrl=live_server.url)
+    popup.reload()
+    popup.wait_for_selector("#sync-text:has-text('Connected')")
+    wait_until_synced(browser)
+    assert sorted(stored_event_ids(live_server.data_dir)) == sorted(e["id"] for e in events)
