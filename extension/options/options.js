@@ -137,34 +137,14 @@ $("save-server").addEventListener("click", async () => {
   }
   await saveSettings({ serverUrl: url.origin });
   $("server-status").textContent = "Saved.";
-  $("clear-rejected").addEventListener("click", async () => {
-  await storage.set(KEYS.rejectedLog, []);
-  await storage.set(KEYS.refusedCount, 0);
-  renderRejected();
-});
-
-// Sync runs in the background: show what it did while this page is open.
-storage.watch(KEYS.rejectedLog, () => renderRejected());
-storage.watch(KEYS.syncState, () => renderSync());
-
-render();
+  render();
 });
 
 $("save-token").addEventListener("click", async () => {
   await saveSettings({ token: $("token").value.trim() });
   $("server-status").textContent = "Token saved.";
   await api.runtime.sendMessage({ type: "candor:sync-now" });
-  $("clear-rejected").addEventListener("click", async () => {
-  await storage.set(KEYS.rejectedLog, []);
-  await storage.set(KEYS.refusedCount, 0);
-  renderRejected();
-});
-
-// Sync runs in the background: show what it did while this page is open.
-storage.watch(KEYS.rejectedLog, () => renderRejected());
-storage.watch(KEYS.syncState, () => renderSync());
-
-render();
+  render();
 });
 
 $("add-custom").addEventListener("click", () => {
@@ -184,17 +164,7 @@ $("add-custom").addEventListener("click", () => {
     await api.runtime.sendMessage({ type: "candor:custom-sites-changed" });
     $("custom-host").value = "";
     $("custom-status").textContent = `${host} is tracked from its next page load.`;
-    $("clear-rejected").addEventListener("click", async () => {
-  await storage.set(KEYS.rejectedLog, []);
-  await storage.set(KEYS.refusedCount, 0);
-  renderRejected();
-});
-
-// Sync runs in the background: show what it did while this page is open.
-storage.watch(KEYS.rejectedLog, () => renderRejected());
-storage.watch(KEYS.syncState, () => renderSync());
-
-render();
+    render();
   });
 });
 
@@ -206,17 +176,7 @@ $("sync-now").addEventListener("click", async () => {
   $("sync-now").disabled = true;
   await api.runtime.sendMessage({ type: "candor:sync-now" });
   $("sync-now").disabled = false;
-  $("clear-rejected").addEventListener("click", async () => {
-  await storage.set(KEYS.rejectedLog, []);
-  await storage.set(KEYS.refusedCount, 0);
-  renderRejected();
-});
-
-// Sync runs in the background: show what it did while this page is open.
-storage.watch(KEYS.rejectedLog, () => renderRejected());
-storage.watch(KEYS.syncState, () => renderSync());
-
-render();
+  render();
 });
 
 $("clear-rejected").addEventListener("click", async () => {

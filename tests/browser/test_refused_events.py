@@ -175,6 +175,12 @@ def test_an_event_the_server_refuses_as_a_whole_is_dropped_alone(browser, live_s
     assert popup.inner_text("#sync-refused").startswith("1 event refused")
     assert popup.inner_text("#sync-waiting") == "Nothing waiting to sync"
 
+    # The person has read the log and clears it.
+    options.click("#clear-rejected")
+    options.wait_for_selector("#rejected", state="hidden")
+    assert options.inner_text("#refused-total") == "None."
+    assert (browser.storage()["refusedCount"], browser.storage()["rejectedLog"]) == (0, [])
+
 
 class Impostor(BaseHTTPRequestHandler):
     """Whatever else may listen on Candor's port: it answers everything, and keeps what it got."""
