@@ -232,3 +232,20 @@ def test_the_review_queue_can_put_the_most_signals_first(demo, page):
     shown = page.locator("li.session").evaluate_all(
         "items => items.map(li => [li.dataset.id, li.querySelectorAll('ul.signals li').length])")
     assert shown == [[s["id"], len(s["signals"])] for s in ranked]
+
+
+def test_the_time_zone_is_changed_on_the_settings_page(demo, page):
+    page.goto(demo.login_link())
+    page.goto(f"{demo.url}/settings")
+    expect(page.locator("#time-zone-now")).to_have_text(
+        api(demo, "/api/v1/settings/time-zone")["time_zone"])
+    page.fill("#time-zone-name", "Atlantis/Capital")
+    page.click("#time-zone button")
+    expect(page.locator("#time-zone-status")).to_contain_text("Not changed")
+    expect(page.locator("#time-zone-status")).to_contain_text("Unknown time zone")
+    page.fill("#time-zone-name", "Pacific/Auckland")
+    page.click("#time-zone button")
+    expect(page.locator("#time-zone-status")).to_contain_text("now counted in Pacific/Auckland")
+    expect(page.locator("#time-zone-now")).to_have_text("Pacific/Auckland")
+    assert api(demo, "/api/v1/settings/time-zone")["time_zone"] == "Pacific/Auckland"
+    assert [e for e in page.errors if "422" not in e] == []
