@@ -1,10 +1,15 @@
 """Reads never write: pages, lists and exports answer while something else holds the write lock."""
 
 import sqlite3
+import threading
 from datetime import datetime, timedelta, timezone
 
 import requests
 from support import batch, event, new_id
+
+from candor import ingest, journal
+from candor.db import connect, write
+from candor.schemas import load_event
 
 T0 = datetime.now(timezone.utc) - timedelta(hours=1)
 
@@ -50,3 +55,36 @@ def test_reads_answer_while_another_process_holds_the_write_lock(live_server):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_a_connection_opened_for_a_read_does_not_wait_for_a_write(tmp_path):
+    path = str(tmp_path / "candor.db")
+    db = connect(path)
+    ingest.store_events(db, [load_event(event(type="activity", active_ms=1000))])
+    writing, done = threading.Event(), threading.Event()
+
+    def long_write():
+        with write(db):  # this process's write lock, and SQLite's
+            writing.set()
+            done.wait(10)
+
+    writer = threading.Thread(target=long_write)
+    writer.start()
+    assert writing.wait(5)
+    read = {}
+
+    def reader():  # as a server thread's first request does
+        fresh = connect(path)
+        read["sessions"] = journal.list_sessions(fresh)[0]
+        fresh.close()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    thread.join(5)
+    answered_during_the_write = not thread.is_alive()
+    done.set()
+    writer.join()
+    thread.join()
+    db.close()
+    assert answered_during_the_write
+    assert len(read["sessions"]) == 1

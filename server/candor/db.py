@@ -77,8 +77,11 @@ def connect(path):
     # safety net should the WAL outgrow 64 MiB anyway.
     conn.execute("PRAGMA wal_autocheckpoint = 16384")
     time_zone.install(db)  # local_day(), which the per-day triggers use
-    with db.write_lock:  # threads opening a new journal at once migrate it once
-        migrations.apply(db)
+    # Asking what is pending only reads: a connection opened for a read never waits
+    # for the write lock unless the journal needs migrating.
+    if migrations.journal.pending(db):
+        with db.write_lock:  # threads opening a new journal at once migrate it once
+            migrations.apply(db)
     time_zone.follow(db)
     return db
 
