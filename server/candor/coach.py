@@ -13,9 +13,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from . import export, journal_file, report
+from . import export, journal_file, migrations, report, time_zone
 from .contract import SIGNALS
-from . import migrations, time_zone
 from .db import connect, open_imported, write
 from .journal import set_time_zone
 from .migrations import BUCKET_SECONDS
@@ -173,7 +172,10 @@ def open_journal(db, data_dir, name, writable=False):
     `writable` is for the coach's own notes, kept in the same file.
     """
     journal(db, name)
-    return open_imported(journals_dir(data_dir) / f"{name}.db", writable=writable)
+    path = journals_dir(data_dir) / f"{name}.db"
+    if not path.exists():  # (deleted by hand): nothing to show, and nothing is made
+        raise UnknownJournal(name)
+    return open_imported(path, writable=writable)
 
 
 def upgrade_imported(db, data_dir):
