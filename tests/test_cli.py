@@ -93,3 +93,17 @@ def test_every_command_has_help_and_is_in_the_readme(command):
     assert main.commands[command].help, command
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md")).read()
     assert f"candor {command}" in readme, command
+
+
+def test_time_zone_prints_and_changes_the_journals_zone(run):
+    run("token")  # makes the data dir
+    journal = run.journal()
+    journal.close()
+    assert run("time-zone", "Asia/Kolkata").output.startswith(
+        "The journal's time zone is now Asia/Kolkata")
+    assert run("time-zone").output == "Asia/Kolkata\n"
+    assert "already is Asia/Kolkata" in run("time-zone", "Asia/Kolkata").output
+    refused = CliRunner().invoke(main, ["time-zone", "Mars/Olympus"],
+                                 env={"CANDOR_DATA_DIR": str(run.data_dir)})
+    assert refused.exit_code == 2 and "unknown time zone 'Mars/Olympus'" in refused.output
+    assert run("time-zone").output == "Asia/Kolkata\n"

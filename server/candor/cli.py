@@ -349,6 +349,28 @@ def export_notes(journal, output, coach_name):
     click.echo(f"Wrote {len(data['notes'])} notes to {target}")
 
 
+@main.command("time-zone")
+@click.argument("zone", required=False)
+def time_zone_command(zone):
+    """Print the journal's time zone, or change it to ZONE (an IANA name such as Europe/Paris)."""
+    from . import journal, time_zone
+    from .db import connect
+
+    if zone is not None and not time_zone.is_zone(zone):
+        raise click.BadParameter(f"unknown time zone {zone!r}: give an IANA name such as "
+                                 "Europe/Paris or America/New_York", param_hint="ZONE")
+    db = connect(str(Path(_data_dir()) / "candor.db"))
+    try:
+        if zone is None:
+            click.echo(time_zone.name(db))
+        elif journal.set_time_zone(db, zone):
+            click.echo(f"The journal's time zone is now {zone}; its days were counted again.")
+        else:
+            click.echo(f"The journal's time zone already is {zone}: nothing to do.")
+    finally:
+        db.close()
+
+
 def _pct(value):
     return "-" if value is None else f"{value:.0%}"
 
