@@ -155,12 +155,15 @@ def refresh_idle(db, now_ms=None, chunk=500):
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     done = 0
     while True:
+        # Found by a read, so that a journal with nothing to do never takes the write lock.
+        ids = [row[0] for row in db.conn.execute(
+            "SELECT id FROM sessions WHERE signals IS NULL AND ended_at < ? LIMIT ?",
+            [now_ms - IDLE_MS, chunk])]
+        if not ids:
+            return done
         with write(db):
-            count = refresh_within(
-                db, "id IN (SELECT id FROM sessions WHERE signals IS NULL AND ended_at < ? "
-                    "LIMIT ?)", [now_ms - IDLE_MS, chunk])
-        done += count
-        if count < chunk:
+            done += refresh_within(db, f"id IN ({', '.join('?' * len(ids))})", ids)
+        if len(ids) < chunk:
             return done
 
 
