@@ -1,6 +1,7 @@
 """Where CI is set, a skipped test fails the run and says why; elsewhere a skip is a skip."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,32 @@ def test_under_ci_a_module_skipped_as_a_whole_fails_the_run(tmp_path):
     assert "test_skipped_module.py: no browser on this machine" in run.stdout
     assert "1 passed" in run.stdout, "the other modules still ran"
     assert run_pytest(tmp_path, files, None).returncode == 0
+
+
+NODE_TESTS = '''
+import test from "node:test";
+
+test("runs", () => {});
+test("skipped", { skip: "needs the moon" }, () => {});
+test("inside", (t) => t.skip("port 5765 is taken"));
+test("to write", { todo: "a test for later" }, () => {});
+'''
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (scripts/test.sh installs it)")
+@pytest.mark.parametrize("ci", [None, "true"])
+def test_node_tests_fail_on_skips_and_todos_under_ci_only(tmp_path, ci):
+    (tmp_path / "skips.test.mjs").write_text(NODE_TESTS)
+    env = {key: value for key, value in os.environ.items() if key != "CI"}
+    if ci is not None:
+        env["CI"] = ci
+    run = subprocess.run(
+        ["bash", str(TESTS.parent / "scripts" / "node_tests.sh"), str(tmp_path / "skips.test.mjs")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    if ci is None:
+        assert run.returncode == 0, run.stdout + run.stderr
+    else:
+        assert run.returncode == 1, run.stdout + run.stderr
+        for reason in ("needs the moon", "port 5765 is taken", "a test for later"):
+            assert reason in run.stderr
