@@ -4,6 +4,7 @@ import random
 import sqlite3
 import threading
 import time
+import traceback
 from datetime import date, timedelta
 
 import requests
@@ -30,26 +31,31 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
         batches.append(rows[start:start + size])
         start += size
     acknowledged = set()
+    errors = []  # what the sender saw go wrong; asserted in the test's own thread
     data_dir = tmp_path / "data"
     server = start_server(data_dir)
     kills = interrupted = 0
 
     def send_all(server, stop):
         """Send every batch not yet acknowledged, as the extension's queue would."""
-        for chunk in batches:
-            if stop.is_set():
-                return
-            if all(row["id"] in acknowledged for row in chunk):
-                continue
-            try:
-                r = requests.post(f"{server.url}/api/v1/events",
-                                  json=batch(*[demo.as_json(row) for row in chunk]),
-                                  headers=server.headers(), timeout=10)
-            except requests.RequestException:
-                return  # the server died mid-request: this batch is not acknowledged
-            assert r.status_code == 200, r.text
-            assert r.json()["rejected"] == []
-            acknowledged.update(row["id"] for row in chunk)
+        try:
+            for chunk in batches:
+                if stop.is_set():
+                    return
+                if all(row["id"] in acknowledged for row in chunk):
+                    continue
+                try:
+                    r = requests.post(f"{server.url}/api/v1/events",
+                                      json=batch(*[demo.as_json(row) for row in chunk]),
+                                      headers=server.headers(), timeout=10)
+                except requests.RequestException:
+                    return  # the server died mid-request: this batch is not acknowledged
+                if r.status_code != 200 or r.json()["rejected"] != []:
+                    errors.append(f"a batch was answered {r.status_code}: {r.text[:500]}")
+                    return
+                acknowledged.update(row["id"] for row in chunk)
+        except Exception:  # an assert here would only end the thread, not fail the test
+            errors.append(traceback.format_exc())
 
     while kills < 6:
         stop = threading.Event()
@@ -61,10 +67,13 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
         interrupted += len(acknowledged) < len(rows)
         stop.set()
         sender.join(timeout=30)
+        assert not sender.is_alive(), "the sender is stuck"
+        assert errors == [], errors
         server = start_server(data_dir)
     # The last run goes to the end.
     send_all(server, threading.Event())
     server.kill()
+    assert errors == [], errors
 
     assert interrupted >= 4, "the kills should land while batches are still flowing"
     assert len(acknowledged) == len(rows)
