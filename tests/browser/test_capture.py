@@ -59,8 +59,10 @@ def test_a_response_counts_only_after_streaming_ends(browser):
     type_prompt(page, "div#prompt-textarea", "Write a long answer please")
     page.keyboard.press("Enter")
     page.wait_for_selector(".result-streaming")
+    browser.wait_for_events(lambda ev: by_type(ev, "prompt"), what="prompt")  # Candor is watching
     page.wait_for_timeout(1_200)  # well into the stream, past several of Candor's checks
     assert not by_type(browser.queued_events(), "response")
+    assert page.locator(".result-streaming").count(), "the answer was still streaming"
     page.wait_for_selector('body[data-streamed="1"]')
     events = browser.wait_for_events(lambda ev: by_type(ev, "response"), what="response")
     assert len(by_type(events, "prompt")) == 1, "Enter sends one prompt"
@@ -108,8 +110,12 @@ def test_copying_the_prompt_box_or_a_user_message_is_not_a_response_copy(browser
     type_prompt(page, "div#prompt-textarea", "draft text")
     page.keyboard.press("Control+A")
     page.keyboard.press("Control+C")
-    page.wait_for_timeout(800)
-    assert not by_type(browser.queued_events(), "copy")
+    # Then a copy that counts: once it is queued, the ones before it were handled too.
+    answer = page.inner_text('[data-message-author-role="assistant"]').strip()
+    page.click(ASSISTANT_COPY)
+    events = browser.wait_for_events(lambda ev: by_type(ev, "copy"), what="copy")
+    [copy] = by_type(events, "copy")
+    assert copy["response_chars"] == len(answer)
 
 
 def test_switching_conversation_starts_a_new_session_and_closing_the_tab_ends_it(browser):
@@ -137,6 +143,7 @@ def test_switching_conversation_starts_a_new_session_and_closing_the_tab_ends_it
 def test_old_answers_on_a_reopened_conversation_are_not_counted(browser):
     page = open_fixture(browser, "https://chatgpt.com/c/abc")
     page.wait_for_selector("div#prompt-textarea")
+    browser.wait_for_health("chatgpt")  # the content script watches the page from here on
     # The conversation's history renders after load, as the real site's does.
     page.evaluate("""() => {
         const m = document.createElement('div');
@@ -145,18 +152,35 @@ def test_old_answers_on_a_reopened_conversation_are_not_counted(browser):
         m.textContent = 'An answer from yesterday';
         document.getElementById('thread').append(m);
     }""")
-    page.wait_for_timeout(800)
-    assert not by_type(browser.queued_events(), "response")
+    page.wait_for_timeout(800)  # past Candor's look at the page
+    # Then a new answer: once it is queued, an old one counted would be queued before it.
+    type_prompt(page, "div#prompt-textarea", "A question today")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.body.dataset.streamed === "
+        "String(document.querySelectorAll('[data-message-author-role=assistant]').length - 1)"
+    )
+    answer = page.locator('[data-message-author-role="assistant"]').last.inner_text().strip()
+    events = browser.wait_for_events(lambda ev: by_type(ev, "response"), what="response")
+    [response] = by_type(events, "response")
+    assert response["response_chars"] == len(answer)
 
 
 def test_pausing_records_nothing(browser):
     browser.settings(paused=True)
     page = open_fixture(browser, "https://chatgpt.com/")
+    browser.wait_for_health("chatgpt")  # the content script runs, and reports to the background
     type_prompt(page, "div#prompt-textarea", "Paused question")
     page.keyboard.press("Enter")
     page.wait_for_selector('body[data-streamed="1"]')
-    page.wait_for_timeout(600)
     assert browser.queued_events() == []
+    # Resumed, the next prompt counts: once it is queued, the paused one was handled before.
+    browser.settings(paused=False)
+    type_prompt(page, "div#prompt-textarea", "Resumed question")
+    page.keyboard.press("Enter")
+    events = browser.wait_for_events(lambda ev: by_type(ev, "prompt"), what="prompt")
+    [prompt] = by_type(events, "prompt")
+    assert prompt["prompt_chars"] == len("Resumed question")
 
 
 def content_script_worlds(browser, url, route_body=None):

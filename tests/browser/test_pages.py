@@ -113,8 +113,16 @@ def test_turning_a_site_off_stops_tracking_it(browser):
     assert browser.storage()["settings"]["sites"]["chatgpt"] is False
     page = open_fixture(browser, "https://chatgpt.com/")
     have_a_session(page, "Untracked question")
-    page.wait_for_timeout(500)
+    page.close()
     assert browser.queued_events() == []
+    # Back on, a new page counts: once its session is queued, the first page's would be too.
+    options.get_by_label("ChatGPT").check()
+    page = open_fixture(browser, "https://chatgpt.com/")
+    have_a_session(page, "Tracked question")
+    events = browser.wait_for_events(lambda ev: by_type(ev, "copy"), what="copy")
+    assert len({e["session_id"] for e in events}) == 1
+    [prompt] = by_type(events, "prompt")
+    assert prompt["prompt_chars"] == len("Tracked question")
 
 
 def test_popup_warns_long_before_the_queue_loses_anything(browser, shots_dir):
