@@ -1,6 +1,7 @@
 """What the extension records on AI sites, read back from its persistent queue."""
 
 import re
+import time
 
 from conftest import open_fixture
 
@@ -183,32 +184,31 @@ def test_pausing_records_nothing(browser):
     assert prompt["prompt_chars"] == len("Resumed question")
 
 
-def content_script_worlds(browser, url, route_body=None):
-    """Names of the isolated worlds (content scripts) created in a page at `url`."""
-    page = browser.ctx.new_page()
-    if route_body is not None:
-        page.route(
-            url + "**", lambda route: route.fulfill(body=route_body, content_type="text/html")
-        )
-    cdp = browser.ctx.new_cdp_session(page)
-    worlds = []
-    cdp.on(
-        "Runtime.executionContextCreated",
-        lambda e: (
-            worlds.append(e["context"]["name"])
-            if e["context"].get("auxData", {}).get("type") == "isolated"
-            else None
-        ),
-    )
-    cdp.send("Runtime.enable")
-    page.goto(url)
-    page.wait_for_timeout(500)
-    page.close()
-    return worlds
-
-
 def test_a_site_not_in_the_manifest_gets_no_content_script(browser):
-    assert "Candor" in content_script_worlds(browser, "https://chatgpt.com/")
-    assert "Candor" not in content_script_worlds(
-        browser, "https://example.com/", "<textarea></textarea><p>hi</p>"
+    page = browser.ctx.new_page()
+    page.route(
+        "https://example.com/**",
+        lambda route: route.fulfill(body="<textarea></textarea><p>hi</p>", content_type="text/html"),
     )
+    cdp = browser.ctx.new_cdp_session(page)
+    worlds = []  # (page origin, name) of each isolated world (content script) made in the tab
+    page_origin = [None]
+
+    def context_created(event):
+        context = event["context"]
+        if context.get("auxData", {}).get("isDefault"):
+            page_origin[0] = context["origin"]  # a new page's own world comes first
+        elif context.get("auxData", {}).get("type") == "isolated":
+            worlds.append((page_origin[0], context["name"]))
+
+    cdp.on("Runtime.executionContextCreated", context_created)
+    cdp.send("Runtime.enable")
+    page.goto("https://example.com/")
+    page.evaluate("new Promise((done) => requestIdleCallback(done))")  # past document_idle
+    # Then a page in the manifest, in the same tab: its content script shows they do run.
+    page.goto("https://chatgpt.com/")
+    deadline = time.monotonic() + 10
+    while ("https://chatgpt.com", "Candor") not in worlds:
+        assert time.monotonic() < deadline, f"no content script on chatgpt.com: {worlds}"
+        page.wait_for_timeout(50)
+    assert ("https://example.com", "Candor") not in worlds
