@@ -141,8 +141,23 @@ def allowed_hosts(port):
     return hosts
 
 
+def _paths_as_sent():
+    """The request's path as the server saw it, and as the client wrote it.
+
+    (Servers tidy PATH_INFO: waitress drops a leading '//', which REQUEST_URI keeps.)
+    """
+    environ = request.environ
+    yield environ.get("PATH_INFO", "")
+    for key in ("REQUEST_URI", "RAW_URI"):
+        if key in environ:
+            path = environ[key].split("?", 1)[0]
+            if "://" in path.split("/", 1)[0]:  # absolute form: http://host/path
+                path = "/" + path.split("://", 1)[1].partition("/")[2]
+            yield path
+
+
 def _check_request():
-    if "//" in request.path:
+    if any("//" in path for path in _paths_as_sent()):
         # Flask would redirect to the path without the empty segment: a client
         # must learn its URL is wrong, not be sent elsewhere.
         abort(404, message="No such address: the path has an empty segment ('//').")
