@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 from flask.testing import FlaskClient
-from support import BASE_URL, NAVIGATE, PORT, SAME_ORIGIN, start_server
+from support import BASE_URL, PORT, SAME_ORIGIN, log_in, start_server
 
 from candor import create_app, logins, security
 from candor import db as candor_db
@@ -96,12 +96,6 @@ def anonymous(app):
     """A test client with the right Host but no token."""
     app.test_client_class = LocalClient
     return app.test_client()
-
-
-def log_in(client, data_dir):
-    """Log `client` in as a browser does: open a fresh `candor open` link. Returns the answer."""
-    code, _ = logins.new_login_link_code(data_dir)
-    return client.get(f"/login?code={code}", headers=NAVIGATE)
 
 
 @pytest.fixture

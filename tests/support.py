@@ -23,6 +23,12 @@ NAVIGATE = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-D
 SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"}
 
 
+def log_in(client, data_dir):
+    """Log a test client in as a browser does: open a fresh `candor open` link; the answer."""
+    code, _ = logins.new_login_link_code(data_dir)
+    return client.get(f"/login?code={code}", headers=NAVIGATE)
+
+
 def new_id():
     return str(uuid.uuid4())
 

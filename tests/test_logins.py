@@ -4,8 +4,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import log_in
-from support import NAVIGATE, PORT, SAME_ORIGIN
+from support import NAVIGATE, PORT, SAME_ORIGIN, log_in
 
 from candor import cli, logins, security
 
