@@ -12,6 +12,8 @@ import { createTracker, SWEEP_ALARM } from "./lib/tracker.js";
 import { describePage, isConnectPage } from "./lib/pages.js";
 import { registerCustomSites } from "./lib/custom-sites.js";
 import { exchangeCode } from "./lib/pairing.js";
+import { serial } from "./lib/serial.js";
+import { withTabHealth, withoutTab } from "./lib/health.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
@@ -38,6 +40,10 @@ const tracker = createTracker({
   },
 });
 
+// Tabs report health concurrently: one read-modify-write at a time, or a report is lost.
+const healthUpdates = serial();
+const updateHealth = (change) => healthUpdates(() => storage.update(KEYS.adapterHealth, change));
+
 /** Whether a message comes from this extension's own pages (popup, options), not a web page. */
 const fromExtensionPage = (sender) => sender.id === api.runtime.id && (sender.url ?? "").startsWith(api.runtime.getURL(""));
 
@@ -61,11 +67,9 @@ async function handle(message, sender) {
 
     case "candor:health": {
       const page = describePage(sender.url ?? "", settings);
-      if (page.role !== "track") return { ok: false };
-      await storage.update(KEYS.adapterHealth, (health) => ({
-        ...health,
-        [page.site]: { status: message.status, missing: message.missing ?? [], at: new Date().toISOString() },
-      }));
+      if (page.role !== "track" || !tab) return { ok: false };
+      const report = { status: message.status, reason: message.reason, missing: message.missing, at: new Date().toISOString() };
+      await updateHealth((health) => withTabHealth(health, page.site, tab.id, report));
       return { ok: true };
     }
 
@@ -108,6 +112,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 api.tabs.onRemoved.addListener((tabId) => {
   tracker.tabClosed(tabId);
+  updateHealth((health) => withoutTab(health, tabId));
 });
 
 api.alarms.onAlarm.addListener((alarm) => {

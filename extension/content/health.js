@@ -1,29 +1,138 @@
-// Adapter health: does the page still have the elements the site's adapter keys on?
-// Sites change their markup often; when they do, the content script falls back to the
-// generic adapter and the popup says so, instead of silently recording nothing.
+// Adapter health: does the adapter still read the page? Sites change their markup often.
+// Two checks, reported per tab:
+//  - hooks: the page has the composer the adapter expects (else the generic adapter
+//    counts there, "fallback"); a read-only page (a share page) is recognised and left
+//    alone: nothing to track, nothing wrong;
+//  - what matters: each prompt that shows up on the page as a new user message was seen
+//    being sent, and each answer that came back was seen. A composer can be present and
+//    still be the wrong element (Claude keeps an inert copy of it): when several sends in
+//    a row go unseen, health turns "degraded" with the reason.
 
 /** How long a page may take to render its composer before the adapter is judged broken. */
 export const HEALTH_WAIT_MS = 10_000;
+/** Sends (or answers) in a row that went unseen before health says counting is incomplete. */
+export const UNSEEN_LIMIT = 3;
+/** Delay between a change on the page and health's look at it. */
+const LOOK_DELAY_MS = 500;
 
-/** Resolves to `{status: "ok"|"fallback", missing}` once the hooks appear or the wait ends. */
-export function checkHealth(doc, adapter, waitMs = HEALTH_WAIT_MS) {
+/** Resolves to `{status: "ok"|"fallback"|"read-only", missing}` once the hooks appear or the wait ends. */
+export function checkHealth(doc, adapter, location, waitMs = HEALTH_WAIT_MS) {
   return new Promise((resolve) => {
     let observer = null;
     let timer = null;
-    const done = (missing) => {
+    const verdict = () => {
+      if (adapter.readOnly?.(location, doc)) return { status: "read-only", missing: [] };
+      const missing = adapter.missingHooks(doc);
+      return { status: missing.length ? "fallback" : "ok", missing };
+    };
+    const done = (result) => {
       observer?.disconnect();
       clearTimeout(timer);
-      resolve({ status: missing.length ? "fallback" : "ok", missing });
+      resolve(result);
     };
     const check = () => {
-      const missing = adapter.missingHooks(doc);
-      if (!missing.length) done(missing);
-      return missing;
+      const result = verdict();
+      if (result.status !== "fallback") done(result);
+      return result.status !== "fallback";
     };
-    if (!check().length) return;
+    if (check()) return;
     // The composer is often hydrated a moment after load: watch for it, but not forever.
     observer = new MutationObserver(() => check());
     observer.observe(doc.documentElement, { childList: true, subtree: true });
-    timer = setTimeout(() => done(adapter.missingHooks(doc)), waitMs);
+    timer = setTimeout(() => done(verdict()), waitMs);
   });
+}
+
+/** "3 prompts sent were not seen" and the like. */
+function unseenWords(count, one, many) {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/**
+ * Compare what the page shows with what the adapter saw. Call `noticed(kind)` for each
+ * signal the page reports ("prompt", "response"); `onChange({status, reason})` is called
+ * when the verdict changes. Returns `{noticed, check, stop}`.
+ */
+export function watchHealth({ win, adapter, onChange, limit = UNSEEN_LIMIT }) {
+  const doc = win.document;
+  const count = (list) => list?.length ?? 0;
+  let users = count(adapter.userMessages?.(doc));
+  let answers = count(adapter.responses(doc));
+  let credit = 0; // prompts seen that no new user message has matched yet
+  let responsesSeen = 0; // answers reported since the last new user message
+  let lastPromptSeen = false; // whether the last new user message was a prompt seen being sent
+  let unseenPrompts = 0;
+  let unseenAnswers = 0;
+  let url = win.location.href;
+
+  let current = { status: "ok" };
+  function verdict() {
+    const reasons = [];
+    if (unseenPrompts >= limit) reasons.push(`${unseenWords(unseenPrompts, "prompt", "prompts")} sent ${unseenPrompts === 1 ? "was" : "were"} not seen`);
+    if (unseenAnswers >= limit) reasons.push(`${unseenWords(unseenAnswers, "answer", "answers")} ${unseenAnswers === 1 ? "was" : "were"} not seen`);
+    const next = reasons.length ? { status: "degraded", reason: reasons.join("; ") } : { status: "ok" };
+    if (next.status === current.status && next.reason === current.reason) return;
+    current = next;
+    onChange(next);
+  }
+
+  function check() {
+    const nowUsers = count(adapter.userMessages?.(doc));
+    const nowAnswers = count(adapter.responses(doc));
+    const added = nowUsers - users;
+    const answered = nowAnswers > answers;
+    if (win.location.href !== url && added !== 1) {
+      // Another conversation: its history appears without prompts. Start again from here.
+      url = win.location.href;
+      credit = 0;
+    } else if (added === 1) {
+      url = win.location.href;
+      // The previous prompt's answer should have been seen before this next prompt.
+      if (lastPromptSeen && answered) unseenAnswers = responsesSeen > 0 ? 0 : unseenAnswers + 1;
+      if (credit > 0) {
+        credit -= 1;
+        unseenPrompts = 0;
+        lastPromptSeen = true;
+      } else {
+        unseenPrompts += 1;
+        lastPromptSeen = false;
+      }
+      responsesSeen = 0;
+      answers = nowAnswers;
+    } else if (added !== 0) {
+      credit = 0; // history rendered or removed at once: not prompts of this page
+      answers = nowAnswers;
+    }
+    users = nowUsers;
+    verdict();
+  }
+
+  let timer = null;
+  const observer = new MutationObserver(() => {
+    if (timer === null) {
+      timer = win.setTimeout(() => {
+        timer = null;
+        check();
+      }, LOOK_DELAY_MS);
+    }
+  });
+  observer.observe(doc.body ?? doc.documentElement, { childList: true, subtree: true });
+
+  return {
+    /** The page reported a signal of this kind. */
+    noticed(kind) {
+      if (kind === "prompt") {
+        credit = Math.min(credit + 1, limit);
+      } else if (kind === "response") {
+        responsesSeen += 1;
+        unseenAnswers = 0;
+        verdict();
+      }
+    },
+    check,
+    stop() {
+      observer.disconnect();
+      if (timer !== null) win.clearTimeout(timer);
+    },
+  };
 }

@@ -5,7 +5,7 @@
 import { watchPresence } from "./presence.js";
 import { watchPage } from "./page-watch.js";
 import { pair } from "./pairing.js";
-import { checkHealth } from "./health.js";
+import { checkHealth, watchHealth } from "./health.js";
 import { loadAdapter } from "./adapters.js";
 
 /** Start Candor in this page; `api` is the extension API, `win` the page's window. */
@@ -17,9 +17,13 @@ export async function start(api, win) {
   const stops = [];
   const stopAll = () => stops.splice(0).forEach((stop) => stop());
   const known = await loadAdapter(page.adapter);
+  /** Tell the background how well the adapter reads this tab (kept per site and tab). */
+  const tellHealth = (health) => api.runtime.sendMessage({ type: "candor:health", ...health }).catch(() => {});
+  let monitor = null;
 
   /** Send a signal to the background, with where the page is now. */
   const report = (kind, details = {}) => {
+    monitor?.noticed(kind);
     const signal = {
       kind,
       ...details,
@@ -35,11 +39,21 @@ export async function start(api, win) {
     });
   };
 
+  // A share page is a read-only conversation: no session, and no alarm for its missing composer.
+  // Presence waits for this verdict (at most HEALTH_WAIT_MS, usually until the composer renders).
+  const hooks = await checkHealth(win.document, known, win.location);
+  if (hooks.status === "read-only") {
+    tellHealth({ status: "read-only" });
+    return stopAll;
+  }
   stops.push(watchPresence(win, report));
-  const health = await checkHealth(win.document, known);
   // The site's markup changed under us: count what we can with the generic adapter.
-  const adapter = health.missing.length ? await loadAdapter("generic") : known;
-  api.runtime.sendMessage({ type: "candor:health", ...health }).catch(() => {});
+  const adapter = hooks.status === "fallback" ? await loadAdapter("generic") : known;
+  tellHealth(hooks);
+  if (adapter === known) {
+    monitor = watchHealth({ win, adapter, onChange: (health) => tellHealth({ ...health, missing: [] }) });
+    stops.push(() => monitor.stop());
+  }
   stops.push(watchPage({ win, adapter, report }));
   return stopAll;
 }

@@ -27,7 +27,9 @@ export const KEYS = Object.freeze({
   // Events the server refused for good since the log was last cleared (the log keeps 50).
   refusedCount: { area: "local", name: "refusedCount", default: 0 },
   pendingTags: { area: "local", name: "pendingTags", default: [] },
-  adapterHealth: { area: "local", name: "adapterHealth", default: {} },
+  // How well each site's adapter reads each open tab: {site: {tabId: {status, reason, missing, at}}}.
+  // Per tab, so it lives as long as the browser (tab ids do not survive a restart).
+  adapterHealth: { area: "session", name: "adapterHealth", default: {} },
   lastSession: { area: "local", name: "lastSession", default: null },
   queueMeta: {
     area: "local",

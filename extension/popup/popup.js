@@ -4,6 +4,7 @@ import { extensionApi } from "../lib/chrome-api.js";
 import { createStorage, KEYS } from "../lib/storage.js";
 import { createQueue } from "../lib/queue.js";
 import { KNOWN_SITES } from "../lib/sites.js";
+import { healthNotices } from "../lib/health.js";
 import { percent, duration, clock, today, siteLabel } from "../ui/format.js";
 import { getJson, untrustedWords, refusedWords } from "../ui/server.js";
 
@@ -100,12 +101,25 @@ async function showSync(settings, stats) {
   $("queue-warning").hidden = !warning;
   $("queue-warning").textContent = warning ?? "";
 
+  await showHealth();
+}
+
+/** One sentence per site whose adapter does not read a tab well, this tab's first. */
+async function showHealth() {
   const health = await storage.get(KEYS.adapterHealth);
-  const fallbacks = Object.entries(health).filter(([, h]) => h.status === "fallback").map(([site]) => siteLabel(site, KNOWN_SITES));
-  $("health-warning").hidden = fallbacks.length === 0;
-  $("health-warning").textContent = fallbacks.length
-    ? `${fallbacks.join(", ")} changed its page layout. Candor is counting there with its generic reader, which may miss some prompts or responses.`
-    : "";
+  const [active] = await api.tabs.query({ active: true, currentWindow: true }).catch(() => []);
+  const notices = healthNotices(health, active?.id, (site) => siteLabel(site, KNOWN_SITES));
+  const box = $("health-warning");
+  box.hidden = notices.length === 0;
+  box.replaceChildren(
+    ...notices.map(({ site, level, text }) => {
+      const line = document.createElement("p");
+      line.textContent = text;
+      line.dataset.site = site;
+      line.dataset.level = level;
+      return line;
+    }),
+  );
 }
 
 function showPause(settings) {

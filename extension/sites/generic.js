@@ -3,7 +3,7 @@
 // page's main text box as the prompt box and counts a response as the text that appears
 // on the page after a prompt, once the page has been quiet for a moment.
 
-import { closest, visibleArea } from "../content/dom.js";
+import { closest, visibleArea } from "./dom.js";
 import { countChars } from "../lib/tokens.js";
 
 /** The page must be quiet this long after a prompt before the new text counts as a response. */
@@ -101,10 +101,14 @@ export const adapter = {
   /** Any copied text outside the prompt box counts as copied from a response: its block. */
   responseAround: (node) => closest(node, "p, li, pre, td, blockquote, article, section, div"),
 
+  userMessages: () => [],
+
   model: () => null,
 
   /** Without knowing the site's URLs, each path is a conversation and "/" a new chat. */
   conversation: (location) => (location.pathname === "/" ? null : location.pathname),
+
+  readOnly: () => false,
 
   missingHooks: () => [],
 };

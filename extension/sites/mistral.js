@@ -5,11 +5,11 @@ import { defineAdapter } from "./define.js";
 
 /** The Le Chat adapter. */
 export const adapter = defineAdapter({
-  composer: 'textarea[name="message.text"], form .ProseMirror[contenteditable="true"], form textarea',
-  send: 'button[aria-label="Send question" i], button[type="submit"]',
+  composer: ['textarea[name="message.text"]', 'form .ProseMirror[contenteditable="true"]', 'form textarea'],
+  send: ['button[aria-label="Send question" i]', 'button[type="submit"]'],
   response: '[data-message-author-role="assistant"]',
   user: '[data-message-author-role="user"]',
-  copy: 'button[aria-label="Copy to clipboard" i], button[aria-label="Copy" i]',
+  copy: ['button[aria-label="Copy to clipboard" i]', 'button[aria-label="Copy" i]'],
   stop: 'button[aria-label*="Stop" i]',
   model: null,
   conversation: /\/chat\/([\w-]+)/,

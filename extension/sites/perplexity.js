@@ -6,8 +6,8 @@ import { defineAdapter } from "./define.js";
 
 /** The Perplexity adapter. */
 export const adapter = defineAdapter({
-  composer: '#ask-input, textarea[placeholder*="Ask" i]',
-  send: 'button[aria-label="Submit" i], button[data-testid="submit-button"]',
+  composer: ['#ask-input', 'textarea[placeholder*="Ask" i]'],
+  send: ['button[aria-label="Submit" i]', 'button[data-testid="submit-button"]'],
   response: '[id^="markdown-content-"]',
   copy: 'button[aria-label="Copy" i]',
   stop: 'button[aria-label*="Stop" i]',

@@ -7,11 +7,11 @@ import { defineAdapter } from "./define.js";
 /** The Poe adapter. */
 export const adapter = defineAdapter({
   composer: 'textarea[class*="GrowingTextArea_textArea"]',
-  send: 'button[class*="ChatMessageSendButton"], button[data-button-send="true"], button[aria-label="Send message" i]',
-  response: '[class*="Message_leftSideMessageBubble"], [class*="Message_botMessageBubble"]',
-  user: '[class*="Message_rightSideMessageBubble"], [class*="Message_humanMessageBubble"]',
-  copy: 'button[aria-label="Copy message" i], button[aria-label="Copy" i]',
-  stop: 'button[aria-label="Stop message" i], [class*="ChatStopMessageButton"]',
-  model: '[class*="BotHeader_textContainer"] p, [class*="BotInfoCardHeader_botName"]',
+  send: ['button[class*="ChatMessageSendButton"]', 'button[data-button-send="true"]', 'button[aria-label="Send message" i]'],
+  response: ['[class*="Message_leftSideMessageBubble"]', '[class*="Message_botMessageBubble"]'],
+  user: ['[class*="Message_rightSideMessageBubble"]', '[class*="Message_humanMessageBubble"]'],
+  copy: ['button[aria-label="Copy message" i]', 'button[aria-label="Copy" i]'],
+  stop: ['button[aria-label="Stop message" i]', '[class*="ChatStopMessageButton"]'],
+  model: ['[class*="BotHeader_textContainer"] p', '[class*="BotInfoCardHeader_botName"]'],
   conversation: /\/chat\/([\w-]+)/,
 });
