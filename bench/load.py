@@ -6,10 +6,13 @@ Each client holds one keep-alive connection and loops without pause: mostly smal
 event batches (as extensions send them, sessions and events named with time-ordered
 ids as the extension names them), sometimes today's stats (as the popup asks), the
 newest sessions or a tag. At the end, every acknowledged event must be in the journal
-exactly once. Targets: 0 errors, p99 <= 50 ms.
+exactly once.
 
 The baseline is the same clients, for a shorter while, against an empty Flask app on
-the same waitress (bench/_floor.py): what the framework and the clients cost here.
+the same waitress (bench/_floor.py): what the framework and the clients cost here. It
+runs before and after Candor (machines drift from minute to minute) and Candor is held
+against their mean. Targets: at least 35% of the empty app's requests/s, a p99 within 3x
+of its p99, 0 errors, nothing lost or stored twice.
 """
 
 import argparse
@@ -113,9 +116,10 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--baseline-seconds", type=float, default=10)
     args = parser.parse_args()
+    floors = []
     with FloorServer() as floor:
-        floor_figures = latency(*run_clients(floor.address(), args.clients,
-                                             args.baseline_seconds))
+        floors.append(latency(*run_clients(floor.address(), args.clients,
+                                           args.baseline_seconds)))
     with Server() as server:  # as `candor serve` runs by default (4 threads)
         results, elapsed = run_clients(server.address(), args.clients, args.seconds)
         db = sqlite3.connect(server.data_dir / "candor.db")
@@ -125,13 +129,21 @@ def main():
     acked = [i for r in results for i in r[2]]
     missing = len(set(acked) - stored)
     print(f"{args.clients} clients for {elapsed:.0f} s: {rate:,.0f} requests/s")
-    print(f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms   (target p99 <= 50 ms)")
+    print(f"latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
     print(f"errors {errors}   (target 0)")
     print(f"acknowledged events {len(acked):,}, missing from the journal {missing}, "
           f"stored twice {len(acked) - len(set(acked))}")
-    rate, p50, p99, errors = floor_figures
-    print(f"baseline, an empty Flask app on the same waitress ({args.baseline_seconds:.0f} s): "
-          f"{rate:,.0f} requests/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {errors}")
+    with FloorServer() as floor:
+        floors.append(latency(*run_clients(floor.address(), args.clients,
+                                           args.baseline_seconds)))
+    for when, (f_rate, f_p50, f_p99, f_errors) in zip(("before", "after"), floors):
+        print(f"baseline {when}, an empty Flask app on the same waitress "
+              f"({args.baseline_seconds:.0f} s): {f_rate:,.0f} requests/s, p50 {f_p50:.1f} ms, "
+              f"p99 {f_p99:.1f} ms, errors {f_errors}")
+    floor_rate = statistics.mean(f[0] for f in floors)
+    floor_p99 = statistics.mean(f[2] for f in floors)
+    print(f"Candor against the baseline: {rate / floor_rate:.0%} of its requests/s "
+          f"(target >= 35%), p99 {p99 / floor_p99:.1f}x its p99 (target <= 3x)")
 
 
 if __name__ == "__main__":
