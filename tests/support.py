@@ -119,6 +119,10 @@ def expected_sessions(events):
         def total(kind, name, mine=mine):
             return sum(e.get(name, 0) for e in mine if e["type"] == kind)
 
+        # Tokens sent without a tokenizer were counted as characters / 4 (before the field).
+        methods = {e.get("tokenizer") or "chars/4" for e in mine
+                   if e["type"] in ("prompt", "response") and e.get("est_tokens") is not None}
+
         out[sid] = {
             "site": mine[0]["site"], "started_at": mine[0]["ts"], "ended_at": mine[-1]["ts"],
             "active_ms": total("activity", "active_ms"),
@@ -128,12 +132,14 @@ def expected_sessions(events):
             "est_tokens_in": total("prompt", "est_tokens"),
             "est_tokens_out": total("response", "est_tokens"),
             "model": latest("model"), "url": latest("url"), "title": latest("title"),
+            "tokenizer": (methods.pop() if len(methods) == 1 else "mixed") if methods else None,
         }
     return out
 
 
 SESSION_COLUMNS = ("site", "started_at", "ended_at", "active_ms", "prompts", "responses",
-                   "copies", "est_tokens_in", "est_tokens_out", "model", "url", "title")
+                   "copies", "est_tokens_in", "est_tokens_out", "model", "url", "title",
+                   "tokenizer")
 
 
 def stored_sessions(conn):

@@ -162,7 +162,7 @@ def test_events_the_extension_makes_carry_only_the_contract_fields():
     made = extension_values(
         "Object.fromEntries(EVENT_TYPES.map((type) => [type, Object.keys(makeEvent({type, "
         "session: {id: 's', site: 'chatgpt', url: 'https://chatgpt.com/c/1', title: 't'}, "
-        "details: {model: 'm', fingerprint: '0123456789abcdef'}, "
+        "details: {model: 'm', fingerprint: '0123456789abcdef', tokenizer: 'o200k'}, "
         "settings: {sendUrl: true, sendTitle: true}, at: 0, newId: () => 'e'}))]))",
         {"lib/events.js": ["EVENT_TYPES", "makeEvent"]})
     common = {"id", "session_id", "type", "ts", "site"}

@@ -23,9 +23,10 @@ def test_accepts_a_batch_and_builds_the_session(client):
     events = [
         event(sid, "session_start", t0, url="https://chatgpt.com/"),
         event(sid, "prompt", t0 + timedelta(seconds=5), prompt_chars=120, est_tokens=30,
-              fingerprint="0123456789abcdef", model="gpt-5"),
+              fingerprint="0123456789abcdef", model="gpt-5", tokenizer="o200k"),
         event(sid, "response", t0 + timedelta(seconds=20), response_chars=2000, est_tokens=500,
-              model="gpt-5", url="https://chatgpt.com/c/abc", title="Fix the build"),
+              model="gpt-5", url="https://chatgpt.com/c/abc", title="Fix the build",
+              tokenizer="chars/4"),
         event(sid, "activity", t0 + timedelta(seconds=35), active_ms=15000),
         event(sid, "copy", t0 + timedelta(seconds=40), response_chars=300),
         event(sid, "activity", t0 + timedelta(seconds=50), active_ms=14500),
@@ -46,7 +47,7 @@ def test_accepts_a_batch_and_builds_the_session(client):
         "started_at": "2026-11-20T09:00:00.000+00:00",
         "ended_at": "2026-11-20T09:01:00.000+00:00",
         "active_seconds": 29.5, "prompts": 1, "responses": 1, "copies": 1,
-        "est_tokens_in": 30, "est_tokens_out": 500, "model": "gpt-5",
+        "est_tokens_in": 30, "est_tokens_out": 500, "tokenizer": "mixed", "model": "gpt-5",
         "url": "https://chatgpt.com/c/abc", "title": "Fix the build",
         "tag": None, "note": None, "outcome_url": None,
     }

@@ -257,3 +257,34 @@ def test_the_api_serves_exports_as_downloads(client):
         assert r.status_code == 422
         assert list(r.json["errors"]["query"]) == [next(iter(bad)) if "from" not in bad
                                                    else "from"]
+
+
+def _rechained(data):
+    """`data` with its hash chain recomputed, as the exporter of its time wrote it."""
+    link = data["integrity"]["header"]
+    for record in data["sessions"]:
+        record.pop("chain")
+        link = record["chain"] = export._link(link, record)
+    data["integrity"]["head"] = link
+    return data
+
+
+def test_records_say_how_tokens_were_counted_and_older_journals_still_verify(run):
+    path = exported(run)
+    data = json.loads(path.read_text())
+    assert {s["tokenizer"] for s in data["sessions"]} <= {"o200k", "chars/4", "mixed", None}
+    assert any(s["tokenizer"] == "chars/4" for s in data["sessions"])  # the demo estimates
+    assert "tokenizer" in csv.DictReader(io.StringIO(export.to_csv(data))).fieldnames
+    # A journal exported before the field existed: the same records without it.
+    for record in data["sessions"]:
+        del record["tokenizer"]
+    older = run.tmp / "older.json"
+    older.write_text(json.dumps(_rechained(data)))
+    jsonschema.validate(data, SCHEMA, format_checker=jsonschema.FormatChecker())
+    result = run("verify", str(older))
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output
+    from candor import journal_file
+    assert journal_file.problem(data) is None
+    data["sessions"][0]["tokenizer"] = "words"
+    assert "tokenizer" in journal_file.problem(data)

@@ -3,6 +3,8 @@
 import json
 import uuid
 
+import msgspec
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
@@ -41,9 +43,12 @@ TRICKY = {
     "fingerprint": st.one_of(st.text("0123456789abcdefABCDEF", min_size=15, max_size=17),
                              st.integers()),
     "prompt_text": st.text(max_size=5),
+    "tokenizer": st.one_of(st.sampled_from(["o200k", "chars/4", "O200K", "mixed", "", "cl100k"]),
+                           st.integers(), st.none()),
 }
-ALLOWED = {"session_start": (), "prompt": ("prompt_chars", "est_tokens", "fingerprint"),
-           "response": ("response_chars", "est_tokens"), "activity": ("active_ms",),
+ALLOWED = {"session_start": (),
+           "prompt": ("prompt_chars", "est_tokens", "fingerprint", "tokenizer"),
+           "response": ("response_chars", "est_tokens", "tokenizer"), "activity": ("active_ms",),
            "copy": ("response_chars",), "session_end": ()}
 
 
@@ -54,7 +59,7 @@ def events(draw):
     event = {"id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()), "type": kind,
              "ts": "2026-11-20T09:00:00Z", "site": "claude", "model": "m"}
     for name in ALLOWED[kind]:
-        event[name] = "0123456789abcdef" if name == "fingerprint" else 7
+        event[name] = {"fingerprint": "0123456789abcdef", "tokenizer": "o200k"}.get(name, 7)
     for name in draw(st.lists(st.sampled_from(sorted(TRICKY)), min_size=1, max_size=3)):
         if draw(st.booleans()) and name in event and name not in ("id", "type"):
             del event[name]
@@ -91,3 +96,38 @@ def test_the_fast_path_takes_the_ordinary_events():
     assert client_id == "c"
     assert rows == [load_event(event)]
     assert rows[0]["id"] == event["id"].lower()
+
+
+def _prompt(**fields):
+    return {"id": str(uuid.uuid4()), "session_id": str(uuid.uuid4()), "type": "prompt",
+            "ts": "2026-11-20T09:00:00Z", "site": "claude", "est_tokens": 66, **fields}
+
+
+@pytest.mark.parametrize("value", ["o200k", "chars/4"])
+def test_both_paths_take_each_tokenizer(value):
+    event = _prompt(tokenizer=value)
+    _, rows = fast_batch.decode(json.dumps({"client": {"id": "c"}, "events": [event]}).encode())
+    assert rows == [load_event(event)]
+    assert rows[0]["tokenizer"] == value
+
+
+@pytest.mark.parametrize("value", ["cl100k", "mixed", "O200K", "", 4, None])
+def test_both_paths_refuse_an_unknown_tokenizer_naming_the_field(value):
+    event = _prompt(tokenizer=value)
+    body = json.dumps({"client": {"id": "c"}, "events": [event]}).encode()
+    with pytest.raises(msgspec.ValidationError, match=r"\$\.events\[0\]\.tokenizer"):
+        fast_batch._decoder.decode(body)
+    assert fast_batch.decode(body) is None  # the batch takes the slow path, which says why
+    with pytest.raises(ValidationError) as refused:
+        load_event(event)
+    assert list(refused.value.messages) == ["tokenizer"]
+
+
+def test_a_tokenizer_is_not_allowed_on_other_events():
+    event = {**_prompt(tokenizer="o200k"), "type": "copy"}
+    del event["est_tokens"]
+    assert fast_batch.decode(json.dumps({"client": {"id": "c"}, "events": [event]}).encode()) \
+        is None
+    with pytest.raises(ValidationError) as refused:
+        load_event(event)
+    assert refused.value.messages == {"tokenizer": ["Not allowed on a copy event."]}

@@ -30,7 +30,11 @@ def an_event(draw):
     if kind == "activity":
         e["active_ms"] = draw(st.integers(0, 3_600_000))
     if kind in ("prompt", "response"):
-        e["est_tokens"] = draw(st.integers(0, 10_000_000))
+        if draw(st.integers(0, 5)):  # now and then none (a prompt too long to count, say)
+            e["est_tokens"] = draw(st.integers(0, 10_000_000))
+        tokenizer = draw(st.sampled_from([None, "o200k", "chars/4"]))
+        if tokenizer:
+            e["tokenizer"] = tokenizer
     for name in ("model", "url", "title"):
         if draw(st.booleans()):
             e[name] = draw(st.sampled_from(["a", "b", "c"]))

@@ -94,3 +94,31 @@ def test_forgettings_made_before_m008_reach_to_when_they_were_made(tmp_path):
     assert db.conn.execute("SELECT session_id FROM events").fetchall() == [
         (ingest.successor("s1", 1767261600000),)]
     db.close()
+
+
+def test_sessions_with_tokens_before_m010_say_they_were_estimated(tmp_path):
+    path = str(tmp_path / "candor.db")
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    migrations.apply(old, stop_before="m010_tokenizer")
+    for sid, tokens in (("counted", 12), ("quiet", None)):
+        old.conn.execute(
+            "INSERT INTO sessions (id, site, site_key, started_at, ended_at) "
+            "VALUES (?, 'claude', 'k', 1767261600000, 1767261600000)", [sid])
+        old.conn.execute(
+            "INSERT INTO events (id, session_id, type, ts, site, est_tokens, received_at) "
+            "VALUES (?, ?, 'prompt', 1767261600000, 'claude', ?, 0)", [f"e-{sid}", sid, tokens])
+    old.conn.commit()
+    old.close()
+
+    db = connect(path)
+    sessions = db.conn.execute("SELECT id, tokenizers, tokenizer FROM sessions ORDER BY id")
+    assert sessions.fetchall() == [("counted", 2, "chars/4"), ("quiet", 0, None)]
+    assert db.conn.execute("SELECT DISTINCT tokenizer FROM events").fetchall() == [(None,)]
+    # A later event counted with o200k makes the counted session mixed.
+    from candor import ingest
+    ingest.store_events(db, [{"id": "e2", "session_id": "counted", "type": "response",
+                              "ts": 1767261600001, "site": "claude", "est_tokens": 5,
+                              "tokenizer": "o200k"}])
+    assert db.conn.execute("SELECT tokenizer FROM sessions WHERE id = 'counted'").fetchone() == \
+        ("mixed",)
+    db.close()

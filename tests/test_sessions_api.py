@@ -344,3 +344,50 @@ def test_the_settings_page_says_what_forgetting_everything_deletes_and_keeps(das
     assert list(kept) == list(journal.KEPT_BY_FORGETTING)
     for phrase in kept.values():
         assert phrase in said.split("It keeps")[1], phrase
+
+
+@pytest.mark.parametrize("tokenizers, expected", [
+    ((), None),
+    (("o200k", "o200k"), "o200k"),
+    (("chars/4",), "chars/4"),
+    (("o200k", "chars/4"), "mixed"),
+    ((None,), "chars/4"),  # sent before the field existed: characters / 4 was the only way
+])
+def test_a_session_says_how_its_tokens_were_counted(client, tokenizers, expected):
+    sid = new_id()
+    start = local(2026, 11, 9, 10)
+    events = [event(sid, "session_start", start)]
+    for i, tokenizer in enumerate(tokenizers):
+        kind = ("prompt", "response")[i % 2]
+        events.append(event(sid, kind, start + timedelta(minutes=i + 1), est_tokens=66,
+                            **({"tokenizer": tokenizer} if tokenizer else {})))
+    assert client.post("/api/v1/events", json=batch(*events)).json["accepted"] == len(events)
+    one = client.get(f"/api/v1/sessions/{sid}").json
+    assert one["tokenizer"] == expected
+    assert [e.get("tokenizer") for e in one["timeline"] if e["type"] != "session_start"] == \
+        list(tokenizers)
+    assert [s["tokenizer"] for s in client.get("/api/v1/sessions").json["sessions"]] == [expected]
+    page = client.get(f"/sessions/{sid}").get_data(as_text=True)
+    words = {"o200k": "tokens counted with o200k", "chars/4": "estimated (characters ÷ 4)",
+             "mixed": "mixed (o200k and characters ÷ 4)"}
+    for tokenizer, said in words.items():
+        assert (said in page) == (tokenizer == expected)
+    listed = client.get("/review").get_data(as_text=True)
+    if expected:
+        assert words[expected] in listed
+
+
+def test_the_list_answers_sessions_as_the_schema_dumps_them(client, db):
+    from candor.api.sessions import listed
+    from candor.schemas import SessionSchema
+
+    sid = new_id()
+    sent = batch(event(sid, "session_start", title="Plan"),
+                 event(sid, "prompt", prompt_chars=9, est_tokens=3, fingerprint="0" * 16),
+                 event(sid, "session_end"), event(new_id(), "activity", active_ms=5000))
+    assert client.post("/api/v1/events", json=sent).json["accepted"] == 4
+    sessions, _ = journal.list_sessions(db, limit=50)
+    sessions[0]["internal"] = "never shown"
+    assert [listed(s) for s in sessions] == SessionSchema(many=True).dump(sessions)
+    answered = client.get("/api/v1/sessions").json["sessions"]
+    assert answered == SessionSchema(many=True).dump(journal.list_sessions(db, limit=50)[0])

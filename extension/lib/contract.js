@@ -15,13 +15,16 @@ const freeze = (value) => {
 export const EVENT_TYPES = freeze(["session_start", "prompt", "response", "activity", "copy", "session_end"]);
 
 /** The typed fields each event type may carry. */
-export const FIELDS_BY_TYPE = freeze({"session_start": [], "prompt": ["prompt_chars", "est_tokens", "fingerprint"], "response": ["response_chars", "est_tokens"], "activity": ["active_ms"], "copy": ["response_chars"], "session_end": []});
+export const FIELDS_BY_TYPE = freeze({"session_start": [], "prompt": ["prompt_chars", "est_tokens", "fingerprint", "tokenizer"], "response": ["response_chars", "est_tokens", "tokenizer"], "activity": ["active_ms"], "copy": ["response_chars"], "session_end": []});
 
 /** Typed fields an event type must carry. */
 export const REQUIRED_FIELDS = freeze({"activity": ["active_ms"]});
 
-/** What each typed field holds: count, active_ms or fingerprint. */
-export const FIELD_KINDS = freeze({"prompt_chars": "count", "response_chars": "count", "est_tokens": "count", "active_ms": "active_ms", "fingerprint": "fingerprint"});
+/** What each typed field holds: count, active_ms, fingerprint or tokenizer. */
+export const FIELD_KINDS = freeze({"prompt_chars": "count", "response_chars": "count", "est_tokens": "count", "active_ms": "active_ms", "fingerprint": "fingerprint", "tokenizer": "tokenizer"});
+
+/** How est_tokens was counted: o200k (a real tokenizer) or chars/4. */
+export const TOKENIZERS = freeze(["o200k", "chars/4"]);
 
 /** Fields any event may carry, if the user's settings allow. */
 export const CONTEXT_FIELDS = freeze(["model", "url", "title"]);

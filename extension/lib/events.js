@@ -4,7 +4,7 @@
 // string is well-formed and cut at character boundaries (lib/text.js).
 
 import { cut } from "./text.js";
-import { EVENT_TYPES, FIELDS_BY_TYPE, LIMITS as CONTRACT_LIMITS } from "./contract.js";
+import { EVENT_TYPES, FIELDS_BY_TYPE, LIMITS as CONTRACT_LIMITS, TOKENIZERS } from "./contract.js";
 
 /** Event types the server accepts (from the contract). */
 export { EVENT_TYPES };
@@ -37,6 +37,9 @@ export function makeEvent({ type, session, details = {}, settings, at, newId }) 
   for (const field of FIELDS_BY_TYPE[type]) {
     if (field === "fingerprint") {
       if (/^[0-9a-f]{16}$/.test(details.fingerprint ?? "")) event.fingerprint = details.fingerprint;
+    } else if (field === "tokenizer") {
+      // How est_tokens was counted; anything else is left out (the server would refuse it).
+      if (TOKENIZERS.includes(details.tokenizer)) event.tokenizer = details.tokenizer;
     } else if (field === "active_ms") {
       event.active_ms = count(details.active_ms, LIMITS.active_ms);
     } else {

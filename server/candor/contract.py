@@ -17,6 +17,8 @@ TYPE_FIELDS = {kind: tuple(names) for kind, names in CONTRACT["event_types"].ite
 REQUIRED_FIELDS = {kind: tuple(names) for kind, names in CONTRACT["required_fields"].items()}
 FIELD_KINDS = dict(CONTRACT["field_kinds"])
 CONTEXT_FIELDS = tuple(CONTRACT["context_fields"])
+# How an event's est_tokens was counted (the values of its `tokenizer` field).
+TOKENIZERS = tuple(CONTRACT["tokenizers"])
 
 LIMITS = CONTRACT["limits"]
 MAX_BATCH = LIMITS["batch"]

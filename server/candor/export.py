@@ -44,8 +44,8 @@ def _link(previous, value):
 
 HEADER_FIELDS = ("format", "version", "exported_at", "owner", "range", "redaction", "summary")
 RECORD_FIELDS = ("id", "site", "started_at", "ended_at", "active_seconds", "prompts",
-                 "responses", "copies", "est_tokens_in", "est_tokens_out", "model", "url",
-                 "title", "tag", "tag_history", "signals", "note", "outcome_url")
+                 "responses", "copies", "est_tokens_in", "est_tokens_out", "tokenizer", "model",
+                 "url", "title", "tag", "tag_history", "signals", "note", "outcome_url")
 
 
 def _records(db, start_ms, end_ms, redaction):
@@ -155,7 +155,8 @@ def to_csv(data):
     """One spreadsheet row per session: ISO times, minutes, the tag."""
     out = io.StringIO()
     columns = ["id", "site", "started_at", "ended_at", "active_minutes", "prompts", "responses",
-               "copies", "est_tokens_in", "est_tokens_out", "model", "tag", "tagged_at",
+               "copies", "est_tokens_in", "est_tokens_out", "tokenizer", "model", "tag",
+               "tagged_at",
                "signals", "outcome_url", "url", "title", "note"]
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

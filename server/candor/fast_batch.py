@@ -10,7 +10,7 @@ which is the authority and names every bad field. tests/test_fast_batch.py
 checks that whatever this accepts, marshmallow accepts as the same rows.
 """
 
-from typing import Annotated, Union
+from typing import Annotated, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -24,6 +24,7 @@ from .contract import (
     MAX_COUNT,
     MAX_LENGTHS,
     REQUIRED_FIELDS,
+    TOKENIZERS,
     TYPE_FIELDS,
 )
 from .schemas import FINGERPRINT_PATTERN, SITE_PATTERN, UUID_PATTERN, timestamp_ms
@@ -38,6 +39,7 @@ _KINDS = {
     "count": Count,
     "active_ms": Annotated[int, Meta(ge=0, le=MAX_ACTIVE_MS)],
     "fingerprint": Fingerprint,
+    "tokenizer": Literal[TOKENIZERS],
 }
 
 

@@ -29,7 +29,12 @@ from .schemas import (
 EVENT_COLUMNS = (
     "id", "session_id", "type", "ts", "site", "active_ms", "prompt_chars", "response_chars",
     "est_tokens", "fingerprint", "model", "url", "title", "client_id", "received_at",
+    "tokenizer",
 )
+# A session's tokenizers as bits, ORed together (any order, any repeats: the same set).
+TOKENIZER_BITS = {"o200k": 1, "chars/4": 2}
+_TOKENIZER_NAMES = ("CASE {} WHEN 0 THEN NULL WHEN 1 THEN 'o200k' WHEN 2 THEN 'chars/4' "
+                    "ELSE 'mixed' END")
 _envelope_schema = BatchEnvelopeSchema()
 _EMPTY_ROW = dict.fromkeys(EVENT_COLUMNS)
 _as_row = itemgetter(*EVENT_COLUMNS)
@@ -253,10 +258,14 @@ def _event_key(event):
 _SESSION_UPSERT = """
 INSERT INTO sessions (
     id, site, site_key, started_at, ended_at, active_ms, prompts, responses, copies,
-    est_tokens_in, est_tokens_out, model, model_key, url, url_key, title, title_key
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    est_tokens_in, est_tokens_out, model, model_key, url, url_key, title, title_key,
+    tokenizers, tokenizer
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?18,
+          """ + _TOKENIZER_NAMES.format("?18") + """)
 ON CONFLICT (id) DO UPDATE SET
     signals = NULL,
+    tokenizers = tokenizers | excluded.tokenizers,
+    tokenizer = """ + _TOKENIZER_NAMES.format("(tokenizers | excluded.tokenizers)") + """,
     site = CASE WHEN excluded.site_key < site_key THEN excluded.site ELSE site END,
     site_key = min(site_key, excluded.site_key),
     started_at = min(started_at, excluded.started_at),
@@ -290,7 +299,7 @@ def _add_to_sessions(db, events):
                 "ended_at": event["ts"], "active_ms": 0, "prompts": 0, "responses": 0,
                 "copies": 0, "est_tokens_in": 0, "est_tokens_out": 0,
                 "model": None, "model_key": None, "url": None, "url_key": None,
-                "title": None, "title_key": None,
+                "title": None, "title_key": None, "tokenizers": 0,
             }
         if key < t["site_key"]:
             t["site"], t["site_key"] = event["site"], key
@@ -307,6 +316,9 @@ def _add_to_sessions(db, events):
             t["est_tokens_out"] += event.get("est_tokens") or 0
         elif kind == "copy":
             t["copies"] += 1
+        if kind in ("prompt", "response") and event.get("est_tokens") is not None:
+            # Tokens sent without a tokenizer predate the field: they were characters / 4.
+            t["tokenizers"] |= TOKENIZER_BITS[event.get("tokenizer") or "chars/4"]
         for name in ("model", "url", "title"):
             if event.get(name) is not None and key > (t[f"{name}_key"] or ""):
                 t[name], t[f"{name}_key"] = event[name], key
@@ -315,7 +327,8 @@ def _add_to_sessions(db, events):
         [
             (sid, t["site"], t["site_key"], t["started_at"], t["ended_at"], t["active_ms"],
              t["prompts"], t["responses"], t["copies"], t["est_tokens_in"], t["est_tokens_out"],
-             t["model"], t["model_key"], t["url"], t["url_key"], t["title"], t["title_key"])
+             t["model"], t["model_key"], t["url"], t["url_key"], t["title"], t["title_key"],
+             t["tokenizers"])
             for sid, t in totals.items()
         ],
     )

@@ -10,8 +10,8 @@ from .db import write
 
 SESSION_FIELDS = (
     "id", "site", "started_at", "ended_at", "active_ms", "prompts", "responses", "copies",
-    "est_tokens_in", "est_tokens_out", "model", "url", "title", "tag", "note", "outcome_url",
-    "signals",
+    "est_tokens_in", "est_tokens_out", "tokenizer", "model", "url", "title", "tag", "note",
+    "outcome_url", "signals",
 )
 _SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
 
@@ -122,9 +122,11 @@ def session_detail(db, session_id):
     session["timeline"] = [
         {"type": kind, "at": iso(ts), **{k: v for k, v in (
             ("active_ms", active), ("prompt_chars", p_chars), ("response_chars", r_chars),
-            ("est_tokens", tokens), ("model", model)) if v is not None}}
-        for kind, ts, active, p_chars, r_chars, tokens, model in db.conn.execute(
-            "SELECT type, ts, active_ms, prompt_chars, response_chars, est_tokens, model "
+            ("est_tokens", tokens), ("tokenizer", tokenizer), ("model", model))
+            if v is not None}}
+        for kind, ts, active, p_chars, r_chars, tokens, tokenizer, model in db.conn.execute(
+            "SELECT type, ts, active_ms, prompt_chars, response_chars, est_tokens, tokenizer, "
+            "model "
             "FROM events WHERE session_id = ? ORDER BY ts, id", [session_id])
     ]
     return session

@@ -111,6 +111,9 @@ class RecordSchema(_Strict):
     copies = _Integer(required=True)
     est_tokens_in = _Integer(required=True)
     est_tokens_out = _Integer(required=True)
+    # Since tokens were counted with a tokenizer; older journals lack it (and still verify).
+    tokenizer = fields.String(allow_none=True,
+                              validate=validate.OneOf(("o200k", "chars/4", "mixed")))
     model = _text()
     url = _text()
     title = _text()

@@ -18,6 +18,7 @@ from .contract import (  # the event contract: contract.json, shared with the ex
     MAX_LENGTHS,
     REQUIRED_FIELDS,
     SIGNALS,
+    TOKENIZERS,
 )
 from .contract import TYPE_FIELDS as _CONTRACT_TYPE_FIELDS
 
@@ -149,8 +150,10 @@ class Timestamp(fields.AwareDateTime):
 
 _FIELD_DOCS = {
     "active_ms": "Required on activity events",
-    "est_tokens": "Estimated: characters / 4",
+    "est_tokens": "Tokens, counted as `tokenizer` says (none: characters / 4)",
     "fingerprint": "64-bit SimHash of the prompt, to spot repeats",
+    "tokenizer": "How est_tokens was counted: o200k (OpenAI's o200k_base encoding) or "
+                 "chars/4 (characters / 4, an estimate)",
 }
 
 
@@ -165,6 +168,8 @@ def _typed_field(name, required=False):
     if kind == "fingerprint":
         return fields.String(required=required, metadata=doc, validate=validate.Regexp(
             FINGERPRINT_PATTERN, error="Must be 16 lower-case hex digits."))
+    if kind == "tokenizer":
+        return fields.String(required=required, metadata=doc, validate=validate.OneOf(TOKENIZERS))
     raise ValueError(f"contract.json: field {name!r} is of an unknown kind {kind!r}")
 
 
@@ -278,6 +283,9 @@ class SessionSchema(Schema):
     copies = fields.Integer(dump_only=True)
     est_tokens_in = fields.Integer(dump_only=True)
     est_tokens_out = fields.Integer(dump_only=True)
+    tokenizer = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "How the session's tokens were counted: o200k, chars/4, mixed (some "
+                       "each way), or null (no tokens)"})
     model = fields.String(dump_only=True, allow_none=True)
     url = fields.String(dump_only=True, allow_none=True)
     title = fields.String(dump_only=True, allow_none=True)
@@ -308,6 +316,7 @@ class TimelineEventSchema(Schema):
     prompt_chars = fields.Integer()
     response_chars = fields.Integer()
     est_tokens = fields.Integer()
+    tokenizer = fields.String()
     model = fields.String()
 
 

@@ -11,8 +11,8 @@ const make = (type, details, settings = DEFAULT_SETTINGS) =>
 const ALLOWED = {
   common: ["id", "session_id", "type", "ts", "site", "model", "url", "title"],
   activity: ["active_ms"],
-  prompt: ["prompt_chars", "est_tokens", "fingerprint"],
-  response: ["response_chars", "est_tokens"],
+  prompt: ["prompt_chars", "est_tokens", "fingerprint", "tokenizer"],
+  response: ["response_chars", "est_tokens", "tokenizer"],
   copy: ["response_chars"],
   session_start: [],
   session_end: [],
@@ -45,6 +45,15 @@ test("counts from the page are clamped to whole numbers in the server's ranges",
   assert.equal(make("activity", { active_ms: Number.NaN }).active_ms, 0);
   assert.equal(make("response", { response_chars: 12.6, est_tokens: Infinity }).response_chars, 13);
   assert.equal(make("response", { response_chars: 1, est_tokens: Infinity }).est_tokens, 0);
+});
+
+test("prompts and answers say how their tokens were counted; an unknown way is left out", () => {
+  assert.equal(make("prompt", { est_tokens: 66, tokenizer: "o200k" }).tokenizer, "o200k");
+  assert.equal(make("response", { est_tokens: 9, tokenizer: "chars/4" }).tokenizer, "chars/4");
+  for (const tokenizer of ["words", 4, "", null, undefined, "mixed"]) {
+    assert.equal("tokenizer" in make("prompt", { est_tokens: 1, tokenizer }), false, String(tokenizer));
+  }
+  assert.equal("tokenizer" in make("copy", { response_chars: 3, tokenizer: "o200k" }), false);
 });
 
 test("a malformed fingerprint is left out rather than sent", () => {

@@ -211,6 +211,19 @@ def browser_name(user_agent):
     return f"{name} on {system}" if system else name
 
 
+_COUNTED_WITH = {
+    "o200k": "tokens counted with o200k",
+    "chars/4": "estimated (characters ÷ 4)",
+    "mixed": "mixed (o200k and characters ÷ 4)",
+}
+
+
+@bp.app_template_filter("counted_with")
+def counted_with(tokenizer):
+    """How a session's tokens were counted, in words ('' when it has none)."""
+    return _COUNTED_WITH.get(tokenizer, "")
+
+
 @bp.app_template_filter("percent")
 def percent(value):
     """A ratio as a whole percentage, or a dash when there is none."""
