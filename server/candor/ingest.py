@@ -140,35 +140,52 @@ def store_events(db, events, now_ms=None):
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     if not events:
         return BatchResult()
+    for event in events:
+        event["received_at"] = now_ms
+    # The rows as they will be if every event is new (the usual case), made before
+    # taking the write lock: every writer waits while the lock is held.
+    plan = _Rows(events)
     # Concurrent batches share one commit; a batch is acknowledged after it.
-    return write_together(db, lambda db: _store(db, events, now_ms))
+    return write_together(db, lambda db: _store(db, events, plan))
 
 
-def _store(db, events, now_ms):
+class _Rows:
+    """The rows `events` add to events, sessions and buckets (pure: no database)."""
+
+    def __init__(self, events):
+        self.events = [_as_row({**_EMPTY_ROW, **e}) for e in events]
+        self.sessions = _session_rows(events)
+        self.buckets = _bucket_rows(events)
+
+
+_INSERT_EVENTS = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})")
+
+
+def _store(db, events, plan):
     """store_events' work, inside a write transaction."""
     result = BatchResult()
     known = _existing(db, "events", [e["id"] for e in events])
     forgotten = _forgotten(db, {e["session_id"] for e in events})
     fresh = []
+    moved = False
     for event in events:
         session_id = None if event["id"] in known else _session_of(db, forgotten, event)
         if session_id is None:
             result.duplicates += 1
             continue
+        moved = moved or session_id != event["session_id"]
         event["session_id"] = session_id
         known.add(event["id"])
-        event["received_at"] = now_ms
         fresh.append(event)
     result.accepted = len(fresh)
     if fresh:
-        db.conn.executemany(
-            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-            [_as_row({**_EMPTY_ROW, **e}) for e in fresh],
-        )
+        if moved or len(fresh) < len(events):
+            plan = _Rows(fresh)  # duplicates or a forgotten session: not as planned
+        db.conn.executemany(_INSERT_EVENTS, plan.events)
         ended = _with_signals(db, {e["session_id"] for e in fresh})
-        _add_to_sessions(db, fresh)  # (which makes their stored signals stale)
-        _add_to_buckets(db, fresh)
+        db.conn.executemany(_SESSION_UPSERT, plan.sessions)  # (makes stored signals stale)
+        db.conn.executemany(_BUCKET_UPSERT, plan.buckets)
         # Signals are stored as a session ends, and again, in this same transaction,
         # when events come after its end: reads never store them, and compute them
         # only for sessions still going.
@@ -287,8 +304,8 @@ ON CONFLICT (id) DO UPDATE SET
 """
 
 
-def _add_to_sessions(db, events):
-    """Fold new events into their sessions' totals, one upsert per session."""
+def _session_rows(events):
+    """The events folded into their sessions' totals: one _SESSION_UPSERT row per session."""
     totals = {}
     for event in events:
         key = _event_key(event)
@@ -322,16 +339,13 @@ def _add_to_sessions(db, events):
         for name in ("model", "url", "title"):
             if event.get(name) is not None and key > (t[f"{name}_key"] or ""):
                 t[name], t[f"{name}_key"] = event[name], key
-    db.conn.executemany(
-        _SESSION_UPSERT,
-        [
-            (sid, t["site"], t["site_key"], t["started_at"], t["ended_at"], t["active_ms"],
-             t["prompts"], t["responses"], t["copies"], t["est_tokens_in"], t["est_tokens_out"],
-             t["model"], t["model_key"], t["url"], t["url_key"], t["title"], t["title_key"],
-             t["tokenizers"])
-            for sid, t in totals.items()
-        ],
-    )
+    return [
+        (sid, t["site"], t["site_key"], t["started_at"], t["ended_at"], t["active_ms"],
+         t["prompts"], t["responses"], t["copies"], t["est_tokens_in"], t["est_tokens_out"],
+         t["model"], t["model_key"], t["url"], t["url_key"], t["title"], t["title_key"],
+         t["tokenizers"])
+        for sid, t in totals.items()
+    ]
 
 
 _BUCKET_UPSERT = """
@@ -343,8 +357,8 @@ ON CONFLICT (session_id, bucket) DO UPDATE SET
 """
 
 
-def _add_to_buckets(db, events):
-    """Add active time and tokens to the 15-minute buckets the events fall in."""
+def _bucket_rows(events):
+    """Active time and tokens by 15-minute bucket: one _BUCKET_UPSERT row per bucket."""
     buckets = {}
     for event in events:
         kind = event["type"]
@@ -356,6 +370,4 @@ def _add_to_buckets(db, events):
         sums = buckets.setdefault((event["session_id"], bucket), [0, 0])
         sums[0] += active
         sums[1] += tokens
-    db.conn.executemany(
-        _BUCKET_UPSERT, [(sid, b, a, t) for (sid, b), (a, t) in buckets.items()]
-    )
+    return [(sid, b, a, t) for (sid, b), (a, t) in buckets.items()]
