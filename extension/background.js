@@ -12,12 +12,16 @@ import { createTracker, SWEEP_ALARM } from "./lib/tracker.js";
 import { describePage, isConnectPage } from "./lib/pages.js";
 import { registerCustomSites } from "./lib/custom-sites.js";
 import { exchangeCode } from "./lib/pairing.js";
+import { createTokenCounter } from "./lib/token-count.js";
+import { loadTokenizer } from "./lib/tokenizer-host.js";
 import { serial } from "./lib/serial.js";
 import { withTabHealth, withoutTab } from "./lib/health.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
 const queue = createQueue({ storage });
+// Tokens are counted here, off the page's main thread (o200k, or characters / 4 without it).
+const tokens = createTokenCounter({ load: () => loadTokenizer({ api }) });
 
 /** The client description the server records with each batch. */
 async function client() {
@@ -63,6 +67,13 @@ async function handle(message, sender) {
       if (page.role !== "track" || !tab) return { ok: false };
       await tracker.signal(tab.id, { ...message.signal, site: page.site });
       return { ok: true };
+    }
+
+    case "candor:tokens": {
+      // The text is counted and dropped: it is never stored, logged or put in an event.
+      const page = describePage(sender.url ?? tab?.url ?? "", settings);
+      if (page.role !== "track" || !tab) return { ok: false };
+      return tokens.count(message.text);
     }
 
     case "candor:health": {

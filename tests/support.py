@@ -1,5 +1,6 @@
 """Helpers shared by the tests: events as the extension sends them, and a real server."""
 
+import json
 import os
 import signal
 import socket
@@ -102,6 +103,19 @@ def start_server(data_dir, port=None, extra_args=(), env=None):
     token_file = Path(data_dir) / security.TOKEN_FILE
     token = token_file.read_text().strip() if token_file.exists() else None
     return LiveServer(url, port, token, Path(data_dir), process)
+
+
+def o200k(text):
+    """`text`'s o200k_base token count, from the npm package the extension vendors, in Node."""
+    entry = Path(__file__).resolve().parents[1] / "node_modules" / "gpt-tokenizer" / "esm" / \
+        "encoding" / "o200k_base.js"
+    code = (f'import {{ countTokens }} from "{entry.as_uri()}";'
+            'let s = ""; process.stdin.on("data", (d) => s += d).on("end", () => '
+            "process.stdout.write(String(countTokens(JSON.parse(s), "
+            "{ disallowedSpecial: new Set() }))));")
+    done = subprocess.run(["node", "--input-type=module", "-e", code], input=json.dumps(text),
+                          capture_output=True, text=True, timeout=60, check=True)
+    return int(done.stdout)
 
 
 def expected_sessions(events):

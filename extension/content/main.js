@@ -7,6 +7,7 @@ import { watchPage } from "./page-watch.js";
 import { pair } from "./pairing.js";
 import { checkHealth, watchHealth } from "./health.js";
 import { loadAdapter } from "./adapters.js";
+import { askForTokens } from "./token-count.js";
 
 /** Start Candor in this page; `api` is the extension API, `win` the page's window. */
 export async function start(api, win) {
@@ -54,6 +55,6 @@ export async function start(api, win) {
     monitor = watchHealth({ win, adapter, onChange: (health) => tellHealth({ ...health, missing: [] }) });
     stops.push(() => monitor.stop());
   }
-  stops.push(watchPage({ win, adapter, report }));
+  stops.push(watchPage({ win, adapter, report, countTokens: askForTokens(api) }));
   return stopAll;
 }

@@ -23,9 +23,33 @@ export function composerText(box) {
   return "value" in box && typeof box.value === "string" ? box.value : box.innerText ?? box.textContent ?? "";
 }
 
-/** Start watching; `report(kind, details)` goes to the background. Returns a stop function. */
-export function watchPage({ win, adapter, report }) {
+/** Tokens of `text` counted in the page, as characters / 4 (`chars` if there is no text). */
+const estimateHere = async (text, chars = countChars(text ?? "")) => ({
+  est_tokens: estimateTokens(chars),
+  tokenizer: "chars/4",
+});
+
+/**
+ * Start watching; `report(kind, details)` goes to the background. `countTokens(text, chars)`
+ * resolves to {est_tokens, tokenizer} (content/token-count.js asks the service worker).
+ * Returns a stop function.
+ */
+export function watchPage({ win, adapter, report: send, countTokens = estimateHere }) {
   const doc = win.document;
+  // Counting a text takes a round trip to the service worker: reports wait for the ones
+  // before them, so the background still sees prompt, answer and copy in page order.
+  let reported = Promise.resolve();
+  const report = (kind, details = {}, counted = {}) => {
+    reported = reported
+      .then(() => counted)
+      .then((tokens) => send(kind, { ...details, ...tokens }))
+      .catch(() => {});
+  };
+  /** The text's tokens, counted by `countTokens`, or estimated here if that fails. */
+  const count = (text, chars) =>
+    Promise.resolve()
+      .then(() => countTokens(text, chars))
+      .catch(() => estimateHere(text, chars));
   let lastPrompt = { fingerprint: null, at: 0 };
   let lastCopy = { response: null, chars: 0, at: 0 };
   let lastUrl = win.location.href;
@@ -35,8 +59,10 @@ export function watchPage({ win, adapter, report }) {
   const responses = (adapter.watchResponses ?? watchResponses)({
     doc,
     adapter,
-    onResponse(chars) {
-      report("response", { response_chars: chars, est_tokens: estimateTokens(chars), model: model() });
+    onResponse(chars, text) {
+      // An adapter that reads no text (the generic one counts growth) gets the estimate.
+      const counted = text === undefined ? estimateHere(undefined, chars) : count(text, chars);
+      report("response", { response_chars: chars, model: model() }, counted);
     },
   });
 
@@ -49,7 +75,7 @@ export function watchPage({ win, adapter, report }) {
     lastPrompt = { fingerprint: print, at };
     const chars = countChars(text);
     responses.promptSent(chars);
-    report("prompt", { prompt_chars: chars, est_tokens: estimateTokens(chars), fingerprint: print, model: model() });
+    report("prompt", { prompt_chars: chars, fingerprint: print, model: model() }, count(text, chars));
   }
 
   function copied(chars, response) {

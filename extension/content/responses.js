@@ -8,7 +8,10 @@
 
 import { countChars } from "../lib/tokens.js";
 
-/** Watch the adapter's response elements; `onResponse(chars)` fires once per finished answer. */
+/**
+ * Watch the adapter's response elements; `onResponse(chars, text)` fires once per finished
+ * answer (the text is for counting its tokens in the extension, never for sending).
+ */
 export function watchResponses({ doc, adapter, onResponse }) {
   const keyOf = (element) => adapter.responseKey?.(element) ?? element;
   const settled = new Set();
@@ -25,7 +28,8 @@ export function watchResponses({ doc, adapter, onResponse }) {
     grown.delete(key);
     lengths.delete(key);
     promptPending = false;
-    onResponse(countChars(element.textContent.trim()));
+    const text = element.textContent.trim();
+    onResponse(countChars(text), text);
   }
 
   /** Look at the unsettled responses; returns true while one may still be streaming. */

@@ -4,6 +4,7 @@ import re
 import time
 
 from conftest import open_fixture
+from support import o200k
 
 SENTINEL = "SENTINEL-c4nd0r-7f3a"
 ASSISTANT_COPY = (
@@ -37,10 +38,10 @@ def test_chatgpt_prompt_response_copy_and_model_are_counted(browser):
     [response] = by_type(events, "response")
     [copy] = by_type(events, "copy")
     assert prompt["prompt_chars"] == len(PROMPT)
-    assert prompt["est_tokens"] == -(-len(PROMPT) // 4)
+    assert (prompt["est_tokens"], prompt["tokenizer"]) == (o200k(PROMPT), "o200k")
     assert re.fullmatch(r"[0-9a-f]{16}", prompt["fingerprint"])
     assert response["response_chars"] == len(answer)
-    assert response["est_tokens"] == -(-len(answer) // 4)
+    assert (response["est_tokens"], response["tokenizer"]) == (o200k(answer), "o200k")
     assert response["model"] == "gpt-4o"
     assert copy["response_chars"] == len(answer)
     assert events[0]["type"] == "session_start"
