@@ -5,17 +5,20 @@ one for Firefox add-ons, in dist/ (or the folder given with --out).
 The source manifest serves both browsers (a service worker for Chromium, background
 scripts for Firefox). Each package gets a manifest trimmed to what its store reads, so
 neither store warns about the other browser's keys. The zips are reproducible: same
-sources, same bytes.
+sources, same bytes. The tokenizer is copied from node_modules into extension/vendor/
+first (scripts/vendor.py): a package without it would only estimate tokens.
 
     python3 scripts/package_extension.py [--out DIR]
 """
 
 import argparse
 import json
+import runpy
 import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+vendor = runpy.run_path(str(ROOT / "scripts" / "vendor.py"))
 SOURCE = ROOT / "extension"
 # Files that are for developers, not for users' browsers.
 LEFT_OUT = {"README.md", "package.json"}
@@ -31,6 +34,8 @@ def manifest_for(browser, manifest):
         trimmed.pop("browser_specific_settings", None)
     else:
         background.pop("service_worker", None)
+        # Firefox counts in its background page; it has no offscreen documents.
+        trimmed["permissions"] = [p for p in trimmed["permissions"] if p != "offscreen"]
     return trimmed
 
 
@@ -60,6 +65,7 @@ def write_zip(target, manifest):
 
 def build(out_dir):
     """Build both packages into `out_dir`; returns their paths."""
+    vendor["main"]([])  # the tokenizer, fresh from node_modules
     manifest = json.loads((SOURCE / "manifest.json").read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
     built = []

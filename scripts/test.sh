@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Set up and run every test of Candor on a fresh Debian 12 machine (or a developer's).
 # Installs what is missing, once: Debian's chromium and firefox-esr, Node.js and npm, the
-# Python packages in .venv, the npm packages in package-lock.json (web-ext, puppeteer-core);
-# then runs the extension's unit tests and pytest. On a machine that has it all, it only
-# checks and runs the tests. Where CI is set (.ci/run sets it), a skipped test fails.
+# Python packages in .venv, the npm packages in package-lock.json (web-ext, puppeteer-core,
+# gpt-tokenizer, whose o200k files scripts/vendor.py copies into extension/vendor/); then
+# runs the extension's unit tests and pytest. On a machine that has it all, it only checks
+# and runs the tests. Where CI is set (.ci/run sets it), a skipped test fails.
 #
 #   bash scripts/test.sh [PYTEST ARGS...]
 set -euo pipefail
@@ -56,6 +57,8 @@ if ! installed node_modules/.installed-from package-lock.json; then
     npm ci --no-audit --no-fund --loglevel=error
     sha256sum package-lock.json >node_modules/.installed-from
 fi
+# The extension's tokenizer (o200k, from node_modules) goes into extension/vendor/.
+python3 scripts/vendor.py
 
 bash scripts/node_tests.sh
 .venv/bin/python -m pytest "$@"

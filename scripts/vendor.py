@@ -87,21 +87,21 @@ def write(files, target=TARGET):
         path.write_bytes(data)
 
 
-def main(argv=None):
+def main(argv=None, target=TARGET):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="Change nothing; exit 1 if the copy is missing or out of date.")
     args = parser.parse_args(argv)
     files = expected()
-    if current() == files:
+    if current(target) == files:
         return 0
     if args.check:
         print("extension/vendor/ is missing or out of date (run python3 scripts/vendor.py)",
               file=sys.stderr)
         return 1
-    write(files)
+    write(files, target)
     size = sum(map(len, files.values()))
-    print(f"wrote {TARGET.relative_to(ROOT)}: {len(files)} files, {size / 1e6:.1f} MB")
+    print(f"wrote {target}: {len(files)} files, {size / 1e6:.1f} MB")
     return 0
 
 

@@ -30,5 +30,8 @@ CLIENT_MAX_LENGTHS = dict(LIMITS["client_length"])
 SITES = tuple(CONTRACT["sites"])
 KNOWN_SITES = tuple(entry["site"] for entry in SITES)
 SITE_LABELS = {entry["site"]: entry["label"] for entry in SITES}
+# Agents whose usage logs Candor reads (not the extension's: no hosts, no adapter).
+AGENT_SITES = tuple(CONTRACT["agent_sites"])
+AGENT_SITE_LABELS = {entry["site"]: entry["label"] for entry in AGENT_SITES}
 
 SIGNALS = tuple(CONTRACT["signals"])

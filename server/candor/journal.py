@@ -13,6 +13,10 @@ SESSION_FIELDS = (
     "est_tokens_in", "est_tokens_out", "tokenizer", "model", "url", "title", "tag", "note",
     "outcome_url", "signals",
 )
+# What agent sessions add (NULL for chat sessions); models is a JSON list.
+AGENT_FIELDS = ("kind", "tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write",
+                "tokens_reasoning", "requests", "tool_calls", "models", "project")
+SESSION_FIELDS += AGENT_FIELDS
 _SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
 
 
@@ -50,6 +54,7 @@ def _session(row):
     s["ended_at"] = iso(s["ended_at"])
     s["active_seconds"] = s.pop("active_ms") / 1000
     s["signals"] = json.loads(s["signals"]) if s["signals"] is not None else None
+    s["models"] = json.loads(s["models"]) if s["models"] is not None else None
     return s
 
 
@@ -145,7 +150,7 @@ def _decode_cursor(cursor):
 
 
 def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=None, limit=50,
-                  cursor=None, most_signals=False):
+                  cursor=None, most_signals=False, kind=None):
     """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor).
 
     `most_signals` puts the sessions with the most signals first (one page, no cursor).
@@ -161,6 +166,9 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     if site:
         where.append("site = ?")
         params.append(site)
+    if kind:
+        where.append("kind = ?")
+        params.append(kind)
     if tag == "untagged":
         where.append("tag IS NULL")
     elif tag:

@@ -322,6 +322,75 @@ def m009(db):
     rebuild_day_totals(db)
 
 
+@journal(name="m011_agent_sessions")
+def m011(db):
+    """Agent sessions beside chat ones: a `kind`, exact token counts, and what their scans keep.
+
+    A chat session keeps NULL in the agent columns. `agent_requests` holds one row per
+    model request (keyed as its source names it, so a request seen twice is stored once)
+    and `agent_times` the times of a session's records: an agent session's totals are
+    rebuilt from them, so reading a file again never counts anything twice.
+    `agent_files` remembers how far each log file was read. Only numbers, ids, model
+    names and times are kept, never a message.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat';
+        ALTER TABLE sessions ADD COLUMN tokens_in INTEGER;
+        ALTER TABLE sessions ADD COLUMN tokens_out INTEGER;
+        ALTER TABLE sessions ADD COLUMN tokens_cache_read INTEGER;
+        ALTER TABLE sessions ADD COLUMN tokens_cache_write INTEGER;
+        ALTER TABLE sessions ADD COLUMN tokens_reasoning INTEGER;
+        ALTER TABLE sessions ADD COLUMN requests INTEGER;
+        ALTER TABLE sessions ADD COLUMN tool_calls INTEGER;
+        ALTER TABLE sessions ADD COLUMN models TEXT;
+        ALTER TABLE sessions ADD COLUMN project TEXT;
+        CREATE INDEX sessions_by_kind ON sessions (kind, started_at);
+
+        CREATE TABLE agent_requests (
+            site TEXT NOT NULL,
+            key TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            model TEXT,
+            tokens_in INTEGER,
+            tokens_out INTEGER,
+            tokens_cache_read INTEGER,
+            tokens_cache_write INTEGER,
+            tokens_reasoning INTEGER,
+            rank INTEGER NOT NULL,
+            PRIMARY KEY (site, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX agent_requests_by_session ON agent_requests (session_id, ts);
+
+        CREATE TABLE agent_times (
+            session_id TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            PRIMARY KEY (session_id, ts)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE agent_tool_calls (
+            session_id TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            PRIMARY KEY (session_id, call_id)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE agent_files (
+            path TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            lines INTEGER NOT NULL,
+            head_hash TEXT NOT NULL,
+            state TEXT
+        )
+        """,
+    )
+
+
 @journal(name="m010_tokenizer")
 def m010(db):
     """Which tokenizer counted each event's tokens, and what that makes of each session.

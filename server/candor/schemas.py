@@ -294,6 +294,23 @@ class SessionSchema(Schema):
     outcome_url = fields.String(dump_only=True, allow_none=True)
     signals = fields.List(fields.Nested(lambda: SignalSchema()), dump_only=True, metadata={
         "description": "Reasons to suspect busywork: suggestions, never tags"})
+    kind = fields.String(dump_only=True, metadata={
+        "description": "chat (from the extension) or agent (from an agent's usage logs)"})
+    tokens_in = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: input tokens not read from the cache"})
+    tokens_out = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: output tokens, thinking included"})
+    tokens_cache_read = fields.Integer(dump_only=True, allow_none=True)
+    tokens_cache_write = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: null where the source does not say"})
+    tokens_reasoning = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: the part of tokens_out spent thinking, where known"})
+    requests = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: model requests"})
+    tool_calls = fields.Integer(dump_only=True, allow_none=True)
+    models = fields.List(fields.String(), dump_only=True, allow_none=True)
+    project = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: the working folder's name and git branch"})
 
 
 class SignalSchema(Schema):
@@ -366,6 +383,9 @@ class DateRangeSchema(Schema):
             raise ValidationError("Must not be before 'from'.", "to")
 
 
+KINDS = ("chat", "agent")
+
+
 class SessionQuerySchema(DateRangeSchema):
     """Filters for the list of sessions."""
 
@@ -374,6 +394,7 @@ class SessionQuerySchema(DateRangeSchema):
     signal = fields.String(validate=validate.OneOf(SIGNALS))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(max=200))
+    kind = fields.String(validate=validate.OneOf(KINDS))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "signals")),
                          metadata={"description": "signals: the most signals first (one page, "
                                                   "no cursor)"})
@@ -387,6 +408,8 @@ class SessionPageSchema(Schema):
 class StatsQuerySchema(DateRangeSchema):
     """A date range, and optionally how to break the totals down."""
 
+    kind = fields.String(validate=validate.OneOf(KINDS),
+                         metadata={"description": "Only chat or only agent sessions"})
     group = fields.String(validate=validate.OneOf(("day", "week", "site", "hour")),
                           metadata={"description": "Adds `groups`: by local day, ISO week "
                                                    "(Monday first), site, or hour of day"})
@@ -407,6 +430,8 @@ class _Totals(Schema):
         "description": "The value ratio counting sessions instead of time"})
     sessions = fields.Integer(metadata={"description": "Sessions with active time or tokens"})
     est_tokens = fields.Integer()
+    tokens_cache_read = fields.Integer(metadata={
+        "description": "Agent sessions' tokens read from the cache (not in est_tokens)"})
 
 
 class StatsGroupSchema(_Totals):

@@ -40,6 +40,22 @@ def test_each_store_gets_its_own_manifest_and_all_files(tmp_path):
     assert "README.md" not in names
 
 
+def test_both_packages_carry_the_tokenizer_and_its_licence(tmp_path):
+    chrome, firefox = package["build"](tmp_path)
+    for path in (chrome, firefox):
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            licence = archive.read("vendor/gpt-tokenizer/LICENSE").decode()
+        assert "vendor/gpt-tokenizer/esm/encoding/o200k_base.js" in names
+        assert "vendor/gpt-tokenizer/esm/bpeRanks/o200k_base.js" in names
+        assert "vendor/gpt-tokenizer/esm/bpeRanks/cl100k_base.js" not in names  # o200k only
+        assert "tokenizer/tokenizer.html" in names
+        assert "MIT License" in licence
+    # Chromium counts in an offscreen document; Firefox, which has none, in its background page.
+    assert "offscreen" in manifest_in(chrome)["permissions"]
+    assert "offscreen" not in manifest_in(firefox)["permissions"]
+
+
 def test_the_zips_are_reproducible(tmp_path):
     first = [p.read_bytes() for p in package["build"](tmp_path / "a")]
     second = [p.read_bytes() for p in package["build"](tmp_path / "b")]
