@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from conftest import EXTENSION, SITES
+from support import o200k
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 SENTINEL = "SENTINEL-firefox-33d1"
@@ -55,6 +56,8 @@ def test_firefox_syncs_a_session(live_server, tmp_path):
     [session] = sessions
     assert session["site"] == "chatgpt"
     assert (session["prompts"], session["responses"], session["copies"]) == (1, 1, 1)
+    # Firefox counts in its background page, with the same tokenizer.
+    assert (session["est_tokens_in"], session["tokenizer"]) == (o200k(prompt), "o200k")
     assert not any(
         SENTINEL.encode() in p.read_bytes() for p in live_server.data_dir.rglob("*") if p.is_file()
     )
