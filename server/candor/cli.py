@@ -371,6 +371,47 @@ def time_zone_command(zone):
         db.close()
 
 
+@main.group()
+def agents():
+    """Agent sessions: read coding agents' usage logs into the journal."""
+
+
+@agents.command("scan")
+@click.option("--source", "sources", multiple=True,
+              type=click.Choice(["claude-code", "codex", "gemini-cli"]),
+              help="Read only this source (repeatable; default: all).")
+@click.option("--path", "paths", multiple=True, type=click.Path(file_okay=False),
+              help="Read this folder (recursively) instead of the source's own folders "
+                   "(repeatable; needs exactly one --source).")
+def agents_scan(sources, paths):
+    """Read Claude Code, Codex and Gemini CLI logs appended since the last scan."""
+    from .agents import scan
+    from .db import connect
+
+    if paths and len(sources) != 1:
+        raise click.BadParameter("give exactly one --source with --path", param_hint="--path")
+    missing = [p for p in paths if not os.path.isdir(p)]
+    if missing:
+        raise click.ClickException(f"No such folder: {', '.join(missing)}")
+    db = connect(str(Path(_data_dir()) / "candor.db"))
+    try:
+        for source in sources or tuple(scan.SOURCES):
+            report = scan.scan(db, source, list(paths) or None)
+            for message in report.skipped:
+                click.echo(f"{source}: skipped {message}", err=True)
+            if not report.files_found:
+                click.echo(f"{source}: nothing found in {', '.join(report.folders)} "
+                           f"({report.seconds:.1f} s)")
+                continue
+            click.echo(
+                f"{source}: {report.files_read} of {report.files_found} files read, "
+                f"{report.sessions} sessions, {report.requests} requests, "
+                f"{report.tokens:,} tokens (+{report.tokens_cache_read:,} cache reads), "
+                f"{len(report.skipped)} skipped ({report.seconds:.1f} s)")
+    finally:
+        db.close()
+
+
 def _pct(value):
     return "-" if value is None else f"{value:.0%}"
 

@@ -322,6 +322,29 @@ def m009(db):
     rebuild_day_totals(db)
 
 
+@journal(name="m010_tokenizer")
+def m010(db):
+    """Which tokenizer counted each event's tokens, and what that makes of each session.
+
+    `events.tokenizer` is as sent: o200k, chars/4, or NULL (sent before the field existed).
+    `sessions.tokenizers` is a set kept as bits (1 o200k, 2 chars/4: ORed, so any order or
+    repeat of the same events gives the same set), and `sessions.tokenizer` its name: o200k,
+    chars/4, mixed, or NULL for a session without tokens. Tokens sent before the field
+    existed were all counted as characters / 4, so those sessions say chars/4.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE events ADD COLUMN tokenizer TEXT;
+        ALTER TABLE sessions ADD COLUMN tokenizers INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN tokenizer TEXT;
+        UPDATE sessions SET tokenizers = 2, tokenizer = 'chars/4'
+        WHERE id IN (SELECT session_id FROM events
+                     WHERE type IN ('prompt', 'response') AND est_tokens IS NOT NULL)
+        """,
+    )
+
+
 @journal(name="m011_agent_sessions")
 def m011(db):
     """Agent sessions beside chat ones: a `kind`, exact token counts, and what their scans keep.
@@ -387,28 +410,5 @@ def m011(db):
             head_hash TEXT NOT NULL,
             state TEXT
         )
-        """,
-    )
-
-
-@journal(name="m010_tokenizer")
-def m010(db):
-    """Which tokenizer counted each event's tokens, and what that makes of each session.
-
-    `events.tokenizer` is as sent: o200k, chars/4, or NULL (sent before the field existed).
-    `sessions.tokenizers` is a set kept as bits (1 o200k, 2 chars/4: ORed, so any order or
-    repeat of the same events gives the same set), and `sessions.tokenizer` its name: o200k,
-    chars/4, mixed, or NULL for a session without tokens. Tokens sent before the field
-    existed were all counted as characters / 4, so those sessions say chars/4.
-    """
-    _run(
-        db,
-        """
-        ALTER TABLE events ADD COLUMN tokenizer TEXT;
-        ALTER TABLE sessions ADD COLUMN tokenizers INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE sessions ADD COLUMN tokenizer TEXT;
-        UPDATE sessions SET tokenizers = 2, tokenizer = 'chars/4'
-        WHERE id IN (SELECT session_id FROM events
-                     WHERE type IN ('prompt', 'response') AND est_tokens IS NOT NULL)
         """,
     )

@@ -99,23 +99,26 @@ def bounds(db, from_day, to_day):
     return start_ms // 1000, end_ms // 1000
 
 
-def stats(db, from_day=None, to_day=None, group=None):
+def stats(db, from_day=None, to_day=None, group=None, kind=None):
     """Totals between two inclusive local dates; with `group`, the same fields per group.
 
     Time and tokens count where they happened (a session over midnight counts on
-    both days); a session counts once, in the group where it started.
+    both days); a session counts once, in the group where it started. `kind` (chat or
+    agent) counts only those sessions: the per-day totals don't tell kinds apart, so
+    days and weeks then come from the buckets too. Agent sessions' cache reads are
+    `tokens_cache_read`, apart from est_tokens.
     """
     cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
-    if group in (None, "day", "week"):
+    if group in (None, "day", "week") and kind is None:
         for key, tag, ms, tokens, n in _from_day_totals(db, group, from_day, to_day):
             cells.setdefault(key, {})[tag] = [ms, tokens, n]
     else:
         start, end = bounds(db, from_day, to_day)
-        stretches = (offset_stretches(start, end, time_zone.zone(db)) if group == "hour"
-                     else None)
-        for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches):
+        stretches = (offset_stretches(start, end, time_zone.zone(db))
+                     if group in ("hour", "day", "week") else None)
+        for key, tag, ms, tokens in _time_and_tokens(db, group, start, end, stretches, kind):
             cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
-        for key, tag, n in _session_counts(db, group, start, end, stretches):
+        for key, tag, n in _session_counts(db, group, start, end, stretches, kind):
             cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] = n
     overall = {}
     for by_tag in cells.values():
@@ -124,6 +127,7 @@ def stats(db, from_day=None, to_day=None, group=None):
             for i, value in enumerate(figures):
                 total[i] += value
     result = summarize(overall)
+    result["tokens_cache_read"] = _cache_reads(db, from_day, to_day, kind)
     if group:
         result["groups"] = _groups(group, cells, from_day, to_day)
     return result
@@ -144,18 +148,34 @@ def _key_sql(group, column, stretches):
     }[group]
 
 
-def _time_and_tokens(db, group, start, end, stretches):
+def _time_and_tokens(db, group, start, end, stretches, kind=None):
     """(key, tag, active_ms, est_tokens) rows from the buckets in [start, end)."""
-    if group == "site":  # buckets don't carry the site: add up each session, then join
+    if group == "site" or kind:  # buckets carry neither site nor kind: join the sessions
+        key, params = (("s.site", []) if group == "site" else
+                       _key_sql(group, "b.bucket", stretches))
         return db.conn.execute(
-            "SELECT s.site, b.tag, SUM(b.ms), SUM(b.tokens) FROM ("
-            "  SELECT session_id, tag, SUM(active_ms) AS ms, SUM(est_tokens) AS tokens"
-            "  FROM session_buckets WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2"
-            ") b JOIN sessions s ON s.id = b.session_id GROUP BY 1, 2", [start, end])
+            f"SELECT {key}, b.tag, SUM(b.ms), SUM(b.tokens) FROM ("
+            "  SELECT session_id, bucket, tag, SUM(active_ms) AS ms, SUM(est_tokens) AS tokens"
+            "  FROM session_buckets WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2, 3"
+            ") b JOIN sessions s ON s.id = b.session_id "
+            f"WHERE {'s.kind = ?' if kind else 'true'} GROUP BY 1, 2",
+            params + [start, end] + ([kind] if kind else []))
     key, params = _key_sql(group, "bucket", stretches)
     return db.conn.execute(
         f"SELECT {key}, tag, SUM(active_ms), SUM(est_tokens) FROM session_buckets "
         "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2", params + [start, end])
+
+
+def _cache_reads(db, from_day, to_day, kind):
+    """Agent sessions' cache reads between the dates (by when each request was made)."""
+    if kind == "chat":
+        return 0
+    start, end = range_ms(from_day, to_day, zone=time_zone.zone(db))
+    return db.conn.execute(
+        "SELECT coalesce(SUM(r.tokens_cache_read), 0) FROM agent_requests r "
+        "JOIN sessions s ON s.id = r.session_id WHERE r.ts >= ? AND r.ts < ?",
+        [start if start is not None else -2**62, end if end is not None else 2**62]
+    ).fetchone()[0]
 
 
 def _from_day_totals(db, group, from_day, to_day):
@@ -177,13 +197,14 @@ def _from_day_totals(db, group, from_day, to_day):
     return [(key, tag, *figures) for (key, tag), figures in sums.items()]
 
 
-def _session_counts(db, group, start, end, stretches):
+def _session_counts(db, group, start, end, stretches, kind=None):
     """(key, tag, sessions) rows for the sessions that started in [start, end)."""
     key, params = _key_sql(group, "started_at / 1000", stretches)
-    return db.conn.execute(  # site and hour only: days and weeks come from day_totals
+    # Days and weeks come from day_totals, unless only one kind is asked for.
+    return db.conn.execute(
         f"SELECT {key}, tag, COUNT(*) FROM sessions "
-        "WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2",
-        params + [start * 1000, end * 1000])
+        f"WHERE started_at >= ? AND started_at < ? AND {'kind = ?' if kind else 'true'} "
+        "GROUP BY 1, 2", params + [start * 1000, end * 1000] + ([kind] if kind else []))
 
 
 def _groups(group, cells, from_day, to_day):

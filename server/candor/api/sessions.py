@@ -52,7 +52,7 @@ def list_sessions(query):
             get_db(), from_day=query.get("from_"), to_day=query.get("to"),
             site=query.get("site"), tag=query.get("tag"), signal=query.get("signal"),
             limit=query["limit"], most_signals=query["sort"] == "signals",
-            cursor=query.get("cursor"),
+            cursor=query.get("cursor"), kind=query.get("kind"),
         )
     except journal.BadCursor:
         abort(422, message="Bad cursor.",

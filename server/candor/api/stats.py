@@ -15,4 +15,5 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="The value 
 @blp.response(200, StatsSchema)
 def stats(query):
     """Active time by tag between two inclusive local dates, the value ratio and coverage."""
-    return report.stats(get_db(), query.get("from_"), query.get("to"), query.get("group"))
+    return report.stats(get_db(), query.get("from_"), query.get("to"), query.get("group"),
+                        kind=query.get("kind"))

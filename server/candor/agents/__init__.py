@@ -1,0 +1,116 @@
+"""Agent sessions read from coding agents' own usage logs: one module per source.
+
+A source module knows its log format and nothing else: it finds its files and turns
+their lines into Records (requests, times, tool call ids, the project). Only numbers,
+ids, model names, timestamps and the working folder's name are taken, never a
+message, a tool's input or output, or a file's contents. `scan` stores them.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Names agent sessions: uuid5 of "<site>:<the source's session id>".
+SESSION_NAMESPACE = uuid.UUID("3b0f6f1e-5c7a-5d43-9a0e-6f1c2d8b7a90")
+# A record whose field has the wrong type is skipped with this.
+
+
+class BadRecord(ValueError):
+    """A line that is JSON but not a record of the shape its source writes."""
+
+
+def session_id(site, source_id):
+    """The journal's id for the source's session `source_id`."""
+    return str(uuid.uuid5(SESSION_NAMESPACE, f"{site}:{source_id}"))
+
+
+def ms(timestamp):
+    """An ISO 8601 timestamp (UTC) as milliseconds since the epoch; BadRecord if it isn't one."""
+    if not isinstance(timestamp, str):
+        raise BadRecord("timestamp is not text")
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRecord("timestamp is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise BadRecord("timestamp has no time zone")
+    return int(moment.timestamp() * 1000)
+
+
+def count(mapping, name, default=0):
+    """mapping[name] as a token count (a non-negative integer); BadRecord for another type."""
+    value = mapping.get(name, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise BadRecord(f"{name} is not a count")
+    return value
+
+
+def text(mapping, name):
+    """mapping[name] if it is text, None if missing; BadRecord for another type."""
+    value = mapping.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadRecord(f"{name} is not text")
+
+
+def obj(mapping, name):
+    """mapping[name] if it is an object, {} if missing; BadRecord for another type."""
+    value = mapping.get(name)
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise BadRecord(f"{name} is not an object")
+
+
+def project(cwd, branch=None):
+    """The working folder's last part, and the git branch: 'candor (main)'."""
+    if not isinstance(cwd, str) or not cwd.strip("/\\"):
+        return None
+    name = re.split(r"[/\\]", cwd.rstrip("/\\"))[-1][:200]
+    if isinstance(branch, str) and branch and branch != "HEAD":
+        return f"{name} ({branch[:200]})"
+    return name
+
+
+@dataclass
+class Request:
+    """One model request, as its source counts it."""
+
+    key: str
+    session: str  # the source's session id
+    ts: int
+    model: str | None
+    tokens_in: int | None
+    tokens_out: int | None
+    tokens_cache_read: int | None
+    tokens_cache_write: int | None
+    tokens_reasoning: int | None
+    preferred: bool = True  # False for a replayed copy (a side chain)
+
+    @property
+    def rank(self):
+        """Of two copies of one request the larger total wins, then the preferred one."""
+        total = sum(v or 0 for v in (self.tokens_in, self.tokens_out, self.tokens_cache_read,
+                                     self.tokens_cache_write))
+        return total * 2 + int(self.preferred)
+
+
+@dataclass
+class Records:
+    """What a source's lines said: requests, record times, tool call ids, projects."""
+
+    requests: list = field(default_factory=list)
+    times: set = field(default_factory=set)        # (session, ms)
+    tool_calls: set = field(default_factory=set)   # (session, call id)
+    projects: dict = field(default_factory=dict)   # session -> project
+    skipped: list = field(default_factory=list)    # "path:line: why"
+    lines: int = 0
+
+    def skip(self, path, line, why):
+        """Note a line (or a file, line None) that was skipped, and why."""
+        where = f"{path}:{line}" if line else str(path)
+        self.skipped.append(f"{where}: {why}")

@@ -1,0 +1,106 @@
+"""Claude Code's transcripts: projects/<project>/<sessionId>.jsonl, and its subagents' files.
+
+A request is written again while it streams (growing output_tokens) and replayed in
+side chains; subagents write projects/<project>/<sessionId>/subagents/agent-*.jsonl,
+which count toward their parent session. A request is keyed by message.id + requestId
+(its copies keep the largest token total, then the one not in a side chain), as
+ccusage counts them. Only lines holding "usage" are parsed; of the others only the
+timestamp and sessionId are picked out.
+"""
+
+import json
+import os
+import re
+from pathlib import Path
+
+from . import BadRecord, Request, count, ms, obj, project, text
+
+SITE = "claude-code"
+FILE_PATTERN = "*.jsonl"
+WHOLE_FILES = False
+# Keys at the top level of a compact JSON line: a quote inside a string is escaped, so
+# '{"' or ',"' before a key can't come from a message's text.
+_TIMESTAMP = re.compile(rb'[{,]"timestamp":"([^"\\]{10,40})"')
+_SESSION = re.compile(rb'[{,]"sessionId":"([^"\\]{1,200})"')
+
+
+def default_roots(env, home):
+    """The folders read when none is given: every projects/ folder Claude Code writes to."""
+    if env.get("CLAUDE_CONFIG_DIR"):
+        return [Path(p.strip()) / "projects" for p in env["CLAUDE_CONFIG_DIR"].split(",")
+                if p.strip()]
+    config = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else home / ".config"
+    return [home / ".claude" / "projects", config / "claude" / "projects"]
+
+
+def _parent_session(path):
+    """The session a subagent's file belongs to (<sessionId>/subagents/agent-*.jsonl)."""
+    parts = Path(path).parts
+    if len(parts) >= 3 and parts[-2] == "subagents":
+        return parts[-3]
+    return None
+
+
+def read_line(path, number, line, place, records):
+    """Take what one line says into `records`; raises BadRecord or ValueError (not JSON)."""
+    parent = place.state.get("parent", 0)
+    if parent == 0:
+        parent = place.state["parent"] = _parent_session(path)
+    if b'"usage"' not in line:
+        stamps, sessions = _TIMESTAMP.findall(line), _SESSION.findall(line)
+        if stamps and (parent or sessions):
+            try:
+                when = ms(stamps[-1].decode())
+            except BadRecord:
+                return
+            records.times.add((parent or sessions[-1].decode(), when))
+        return
+    record = json.loads(line)
+    if not isinstance(record, dict):
+        raise BadRecord("not a JSON object")
+    kind = record.get("type")
+    outer = record
+    if kind == "progress":  # a running subagent's message, nested (Claude Code 2.1)
+        record = obj(obj(record, "data"), "message")
+        if not record:
+            return
+    elif kind != "assistant":
+        return
+    message = obj(record, "message")
+    usage = obj(message, "usage")
+    session = parent or text(outer, "sessionId") or text(record, "sessionId")
+    stamp = text(record, "timestamp") or text(outer, "timestamp")
+    if not session or not stamp:
+        return
+    when = ms(stamp)
+    records.times.add((session, when))
+    if record.get("isApiErrorMessage") is True or outer.get("isApiErrorMessage") is True:
+        return
+    project_name = project(outer.get("cwd"), outer.get("gitBranch"))
+    if project_name:
+        records.projects[session] = project_name
+    content = message.get("content")
+    if isinstance(content, list):
+        for block in content:
+            if (isinstance(block, dict) and block.get("type") == "tool_use"
+                    and isinstance(block.get("id"), str)):
+                records.tool_calls.add((session, block["id"][:200]))
+    message_id, request_id = text(message, "id"), text(record, "requestId")
+    model = text(message, "model")
+    if not usage or not message_id or request_id == "" or not model or model == "<synthetic>":
+        return
+    cache_write = usage.get("cache_creation_input_tokens")
+    if cache_write is None:
+        split = obj(usage, "cache_creation")
+        cache_write = (count(split, "ephemeral_5m_input_tokens")
+                       + count(split, "ephemeral_1h_input_tokens"))
+    else:
+        cache_write = count(usage, "cache_creation_input_tokens")
+    records.requests.append(Request(
+        key=f"{message_id}:{request_id}" if request_id else message_id,
+        session=session, ts=when, model=model[:100],
+        tokens_in=count(usage, "input_tokens"), tokens_out=count(usage, "output_tokens"),
+        tokens_cache_read=count(usage, "cache_read_input_tokens"),
+        tokens_cache_write=cache_write, tokens_reasoning=None,
+        preferred=record.get("isSidechain") is not True,
+    ))

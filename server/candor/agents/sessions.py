@@ -1,0 +1,163 @@
+"""Agent sessions in the journal: their requests and record times stored once, totals rebuilt.
+
+A session's totals are always rebuilt from its stored requests and times (never added
+to), so reading a file again, in any order, with any repeats, gives the same session.
+Active time is the time between its records, leaving out gaps longer than
+IDLE_GAP_MS; tokens count as tokens_in + tokens_out + tokens_cache_write in the
+15-minute buckets (and so in the per-day totals), cache reads apart.
+"""
+
+import json
+
+from ..migrations import BUCKET_SECONDS
+from . import session_id
+
+IDLE_GAP_MS = 5 * 60 * 1000
+_CHUNK = 500
+
+_REQUEST_UPSERT = """
+INSERT INTO agent_requests (site, key, session_id, ts, model, tokens_in, tokens_out,
+    tokens_cache_read, tokens_cache_write, tokens_reasoning, rank)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (site, key) DO UPDATE SET
+    session_id = excluded.session_id, ts = excluded.ts, model = excluded.model,
+    tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out,
+    tokens_cache_read = excluded.tokens_cache_read,
+    tokens_cache_write = excluded.tokens_cache_write,
+    tokens_reasoning = excluded.tokens_reasoning, rank = excluded.rank
+WHERE excluded.rank > agent_requests.rank
+   OR (excluded.rank = agent_requests.rank
+       AND (excluded.ts, excluded.session_id, coalesce(excluded.model, ''))
+           < (agent_requests.ts, agent_requests.session_id,
+              coalesce(agent_requests.model, '')))
+"""
+
+_SESSION_UPSERT = """
+INSERT INTO sessions (id, site, site_key, kind, started_at, ended_at, active_ms,
+    est_tokens_in, est_tokens_out, model, tokens_in, tokens_out, tokens_cache_read,
+    tokens_cache_write, tokens_reasoning, requests, tool_calls, models, project, signals)
+VALUES (?, ?, '', 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]')
+ON CONFLICT (id) DO UPDATE SET
+    started_at = excluded.started_at, ended_at = excluded.ended_at,
+    active_ms = excluded.active_ms, est_tokens_in = excluded.est_tokens_in,
+    est_tokens_out = excluded.est_tokens_out, model = excluded.model,
+    tokens_in = excluded.tokens_in, tokens_out = excluded.tokens_out,
+    tokens_cache_read = excluded.tokens_cache_read,
+    tokens_cache_write = excluded.tokens_cache_write,
+    tokens_reasoning = excluded.tokens_reasoning, requests = excluded.requests,
+    tool_calls = excluded.tool_calls, models = excluded.models,
+    project = coalesce(excluded.project, project)
+"""
+
+
+def store(db, site, records):
+    """Store a source's records and rebuild the sessions they touch (in the caller's write).
+
+    Returns what changed: {"sessions", "requests", "tokens", "cache_read"}.
+    """
+    ids = {source_id: session_id(site, source_id) for source_id in
+           {r.session for r in records.requests} | {s for s, _ in records.times}
+           | {s for s, _ in records.tool_calls} | set(records.projects)}
+    touched = set(ids.values())
+    # A request whose better copy is in another session moves there: rebuild both.
+    keys = sorted({r.key for r in records.requests})
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start:start + _CHUNK]
+        touched.update(row[0] for row in db.conn.execute(
+            "SELECT session_id FROM agent_requests WHERE site = ? "
+            f"AND key IN ({', '.join('?' * len(chunk))})", [site, *chunk]))
+    touched = sorted(touched)
+    forgotten = _forgotten(db, touched)
+    before = _figures(db, touched)
+    db.conn.executemany(_REQUEST_UPSERT, [
+        (site, r.key, ids[r.session], r.ts, r.model, r.tokens_in, r.tokens_out,
+         r.tokens_cache_read, r.tokens_cache_write, r.tokens_reasoning, r.rank)
+        for r in records.requests if ids[r.session] not in forgotten])
+    db.conn.executemany("INSERT OR IGNORE INTO agent_times (session_id, ts) VALUES (?, ?)",
+                        [(ids[s], ts) for s, ts in records.times if ids[s] not in forgotten])
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO agent_tool_calls (session_id, call_id) VALUES (?, ?)",
+        [(ids[s], c) for s, c in records.tool_calls if ids[s] not in forgotten])
+    projects = {ids[s]: p for s, p in records.projects.items()}
+    for sid in touched:
+        if sid not in forgotten:
+            rebuild(db, site, sid, projects.get(sid))
+    after = _figures(db, touched)
+    changed = [sid for sid in touched if before.get(sid) != after.get(sid)]
+    return {
+        "sessions": len(changed),
+        "requests": sum(after.get(s, (0,))[0] - before.get(s, (0,))[0] for s in changed),
+        "tokens": sum(after.get(s, (0, 0))[1] - before.get(s, (0, 0))[1] for s in changed),
+        "cache_read": sum(after.get(s, (0, 0, 0))[2] - before.get(s, (0, 0, 0))[2]
+                          for s in changed),
+    }
+
+
+def _forgotten(db, ids):
+    found = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        found.update(row[0] for row in db.conn.execute(
+            f"SELECT id FROM forgotten_sessions WHERE id IN ({', '.join('?' * len(chunk))})",
+            chunk))
+    return found
+
+
+def _figures(db, ids):
+    """{session id: (requests, tokens, cache reads)} of the stored agent sessions `ids`."""
+    found = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        found.update((row[0], tuple(row[1:])) for row in db.conn.execute(
+            "SELECT id, requests, coalesce(tokens_in, 0) + coalesce(tokens_out, 0) "
+            "+ coalesce(tokens_cache_write, 0), coalesce(tokens_cache_read, 0), started_at, "
+            "ended_at, active_ms, tool_calls FROM sessions "
+            f"WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def active_by_bucket(times):
+    """Active milliseconds by 15-minute bucket from sorted record times (gaps > 5 min left out)."""
+    buckets = {}
+    for earlier, later in zip(times, times[1:], strict=False):
+        gap = later - earlier
+        if 0 < gap <= IDLE_GAP_MS:
+            bucket = earlier // 1000 // BUCKET_SECONDS * BUCKET_SECONDS
+            buckets[bucket] = buckets.get(bucket, 0) + gap
+    return buckets
+
+
+def rebuild(db, site, sid, project=None):
+    """Rebuild one agent session's totals and buckets from its requests and times."""
+    requests = db.conn.execute(
+        "SELECT ts, model, tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, "
+        "tokens_reasoning FROM agent_requests WHERE session_id = ? ORDER BY ts, key",
+        [sid]).fetchall()
+    if not requests:
+        return  # a session is made by its first request
+    times = sorted({ts for (ts,) in db.conn.execute(
+        "SELECT ts FROM agent_times WHERE session_id = ?", [sid])} | {r[0] for r in requests})
+    active = active_by_bucket(times)
+    tokens = {}
+    sums = [None] * 5
+    for ts, _, *figures in requests:
+        bucket = ts // 1000 // BUCKET_SECONDS * BUCKET_SECONDS
+        tokens[bucket] = tokens.get(bucket, 0) + (figures[0] or 0) + (figures[1] or 0) + (
+            figures[3] or 0)
+        sums = [s if f is None else (s or 0) + f for s, f in zip(sums, figures, strict=True)]
+    tokens_in, tokens_out, cache_read, cache_write, reasoning = sums
+    models = sorted({r[1] for r in requests if r[1]})
+    latest_model = next((r[1] for r in reversed(requests) if r[1]), None)
+    tool_calls = db.conn.execute("SELECT count(*) FROM agent_tool_calls WHERE session_id = ?",
+                                 [sid]).fetchone()[0]
+    db.conn.execute(_SESSION_UPSERT, [
+        sid, site, times[0], times[-1], sum(active.values()),
+        (tokens_in or 0) + (cache_write or 0), tokens_out or 0, latest_model,
+        tokens_in, tokens_out, cache_read, cache_write, reasoning, len(requests), tool_calls,
+        json.dumps(models), project])
+    # The buckets are replaced, not added to: the per-day totals' triggers follow.
+    db.conn.execute("DELETE FROM session_buckets WHERE session_id = ?", [sid])
+    db.conn.executemany(
+        "INSERT INTO session_buckets (session_id, bucket, tag, active_ms, est_tokens) "
+        "SELECT ?1, ?2, (SELECT tag FROM sessions WHERE id = ?1), ?3, ?4",
+        [(sid, b, active.get(b, 0), tokens.get(b, 0)) for b in sorted(set(active) | set(tokens))])
