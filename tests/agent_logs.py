@@ -1,0 +1,148 @@
+"""Agents' usage logs written as the agents write them, for the agent-scan tests.
+
+Every text field (prompts, answers, thinking, tool inputs and outputs, summaries) holds
+SECRET, so a test can check that none of it reaches the journal. Lines are compact JSON
+(separators without spaces), as the real files are and as ccusage expects.
+"""
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+SECRET = "SENTINEL-7f3a9c-do-not-store"
+T0 = datetime(2026, 3, 9, 22, 50, tzinfo=timezone.utc)
+
+
+def stamp(minutes):
+    """T0 + minutes, as the agents write it (UTC, milliseconds, Z)."""
+    moment = T0 + timedelta(minutes=minutes)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def dumps(record):
+    return json.dumps(record, separators=(",", ":"))
+
+
+def claude_user(session, minutes, cwd="/home/ann/candor"):
+    return {"parentUuid": None, "isSidechain": False, "userType": "external", "cwd": cwd,
+            "sessionId": session, "version": "2.1.3", "gitBranch": "main", "type": "user",
+            "message": {"role": "user", "content": f"prompt {SECRET}"},
+            "uuid": f"u-{session}-{minutes}", "timestamp": stamp(minutes)}
+
+
+def claude_tool_result(session, minutes):
+    return {"isSidechain": False, "cwd": "/home/ann/candor", "sessionId": session,
+            "type": "user", "message": {"role": "user", "content": [
+                {"tool_use_id": "toolu_x", "type": "tool_result", "content": f"out {SECRET}"}]},
+            "toolUseResult": {"stdout": SECRET}, "uuid": f"r-{session}-{minutes}",
+            "timestamp": stamp(minutes)}
+
+
+def claude_assistant(session, message_id, request_id, minutes, tokens, sidechain=False,
+                     model="claude-sonnet-4-5-20250929", tool=None, cwd="/home/ann/candor"):
+    """An assistant line; tokens = (input, output, cache write, cache read)."""
+    tin, tout, cwrite, cread = tokens
+    content = [{"type": "text", "text": f"answer {SECRET}"},
+               {"type": "thinking", "thinking": SECRET, "signature": SECRET}]
+    if tool:
+        content.append({"type": "tool_use", "id": tool, "name": "Bash",
+                        "input": {"command": f"echo {SECRET}"}})
+    record = {"parentUuid": None, "isSidechain": sidechain, "userType": "external", "cwd": cwd,
+              "sessionId": session, "version": "2.1.3", "gitBranch": "main",
+              "message": {"id": message_id, "type": "message", "role": "assistant",
+                          "model": model, "content": content, "stop_reason": None,
+                          "usage": {"input_tokens": tin, "cache_creation_input_tokens": cwrite,
+                                    "cache_read_input_tokens": cread, "output_tokens": tout,
+                                    "service_tier": "standard"}},
+              "type": "assistant", "uuid": f"a-{message_id}-{minutes}-{tout}",
+              "timestamp": stamp(minutes)}
+    if request_id is not None:
+        record["requestId"] = request_id
+    return record
+
+
+def claude_progress(session, message_id, request_id, minutes, tokens):
+    """A running subagent's request, nested in a progress line (Claude Code 2.1)."""
+    inner = claude_assistant(session, message_id, request_id, minutes, tokens)
+    return {"type": "progress", "sessionId": session, "cwd": "/home/ann/candor",
+            "timestamp": stamp(minutes), "uuid": f"p-{message_id}",
+            "data": {"type": "agent_progress", "prompt": SECRET,
+                     "message": {"type": "assistant", "message": inner["message"],
+                                 "requestId": request_id, "timestamp": stamp(minutes)}}}
+
+
+def write_lines(path, records, tail=""):
+    """Write records as JSON lines (and an unfinished `tail`, if any)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(dumps(r) + "\n" for r in records) + tail, encoding="utf-8")
+    return path
+
+
+def append_lines(path, records):
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("".join(dumps(r) + "\n" for r in records))
+
+
+def codex_lines(conversation, turns, start=0, model="gpt-5.3-codex", cwd="/home/ann/candor",
+                repeat_each=True):
+    """A Codex rollout: turns are (input, cached, output, reasoning) per turn."""
+    lines = [{"timestamp": stamp(start), "type": "session_meta", "payload": {
+        "id": conversation, "timestamp": stamp(start), "cwd": cwd, "originator": "codex_cli_rs",
+        "cli_version": "0.104.0", "source": "cli", "model_provider": "openai",
+        "base_instructions": {"text": SECRET},
+        "git": {"commit_hash": "86b4a8d9", "branch": "feature", "repository_url": SECRET}}},
+        {"timestamp": stamp(start), "type": "response_item", "payload": {
+            "type": "message", "role": "user",
+            "content": [{"type": "input_text", "text": SECRET}]}},
+        {"timestamp": stamp(start), "type": "event_msg", "payload": {
+            "type": "token_count", "info": None, "rate_limits": {}}}]
+    totals = [0, 0, 0, 0, 0]
+    for n, (tin, cached, out, reasoning) in enumerate(turns):
+        minute = start + 1 + n * 2
+        lines.append({"timestamp": stamp(minute), "type": "turn_context", "payload": {
+            "turn_id": f"t{n}", "cwd": cwd, "model": model, "user_instructions": SECRET}})
+        lines.append({"timestamp": stamp(minute), "type": "event_msg", "payload": {
+            "type": "user_message", "message": SECRET, "images": []}})
+        lines.append({"timestamp": stamp(minute), "type": "response_item", "payload": {
+            "type": "function_call", "name": "shell", "arguments": SECRET,
+            "call_id": f"call_{conversation[:8]}_{n}"}})
+        lines.append({"timestamp": stamp(minute), "type": "response_item", "payload": {
+            "type": "function_call_output", "call_id": f"call_{conversation[:8]}_{n}",
+            "output": SECRET}})
+        last = {"input_tokens": tin, "cached_input_tokens": cached, "output_tokens": out,
+                "reasoning_output_tokens": reasoning, "total_tokens": tin + out}
+        totals = [a + b for a, b in zip(totals, (tin, cached, out, reasoning, tin + out),
+                                        strict=True)]
+        total = dict(zip(last, totals, strict=True))
+        usage = {"timestamp": stamp(minute + 1), "type": "event_msg", "payload": {
+            "type": "token_count", "info": {"total_token_usage": total,
+                                            "last_token_usage": last,
+                                            "model_context_window": 258400},
+            "rate_limits": {}}}
+        lines.append(usage)
+        if repeat_each:  # Codex writes the same total again
+            lines.append({**usage, "timestamp": stamp(minute + 1.5)})
+        lines.append({"timestamp": stamp(minute + 1), "type": "event_msg", "payload": {
+            "type": "agent_message", "message": SECRET}})
+    return lines
+
+
+def gemini_chat(session, answers, start=0):
+    """A Gemini CLI chat file: answers are (input, cached, output, thoughts)."""
+    messages = []
+    for n, (tin, cached, out, thoughts) in enumerate(answers):
+        messages.append({"id": f"m{n}u", "timestamp": stamp(start + n * 2), "type": "user",
+                         "content": SECRET})
+        messages.append({"id": f"m{n}g", "timestamp": stamp(start + n * 2 + 1), "type": "gemini",
+                         "content": SECRET, "thoughts": [{"subject": SECRET,
+                                                          "description": SECRET}],
+                         "toolCalls": [{"id": f"tc{n}", "name": "run_shell",
+                                        "args": {"command": SECRET},
+                                        "result": [{"output": SECRET}]}],
+                         "tokens": {"input": tin, "output": out, "cached": cached,
+                                    "thoughts": thoughts, "tool": 0,
+                                    "total": tin + out + thoughts},
+                         "model": "gemini-2.5-pro"})
+    return {"sessionId": session, "projectHash": "ab12", "startTime": stamp(start),
+            "lastUpdated": stamp(start + len(answers) * 2), "messages": messages}
