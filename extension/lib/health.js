@@ -1,9 +1,11 @@
 // Adapter health as the background keeps it: per site, then per tab, so two tabs of one
 // site (or of two sites) reporting at once each keep their own verdict, and the popup can
 // name the site and say whether it is this tab. States: "ok", "degraded" (with a reason),
-// "fallback" (the generic reader counts there); read-only pages keep no entry.
+// "fallback" (the generic reader counts there), and "read-only" for a share page, which
+// is not tracked and is no cause for alarm.
 
-const STATES = ["ok", "degraded", "fallback"];
+const STATES = ["read-only", "ok", "degraded", "fallback"];
+const QUIET = new Set(["read-only", "ok"]);
 
 /** `health` with tab `tabId`'s report for `site` (a tab is on one site at a time). */
 export function withTabHealth(health, site, tabId, report) {
@@ -32,7 +34,7 @@ export function withoutTab(health, tabId) {
 export function healthNotices(health, activeTabId, label) {
   const notices = [];
   for (const [site, tabs] of Object.entries(health ?? {})) {
-    const entries = Object.entries(tabs ?? {}).filter(([, entry]) => entry.status !== "ok");
+    const entries = Object.entries(tabs ?? {}).filter(([, entry]) => !QUIET.has(entry.status));
     if (!entries.length) continue;
     // This tab's verdict if it has one; else the worst of the others.
     const mine = entries.find(([tabId]) => Number(tabId) === activeTabId);

@@ -21,6 +21,9 @@ HERE = Path(__file__).resolve().parent
 FIXTURE_HOSTS = {
     "chatgpt": ["https://chatgpt.com/**", "https://chat.openai.com/**"],
     "claude": ["https://claude.ai/**"],
+    "gemini": ["https://gemini.google.com/**"],
+    "copilot": ["https://copilot.microsoft.com/**"],
+    "deepseek": ["https://chat.deepseek.com/**"],
 }
 
 
@@ -138,15 +141,20 @@ class ExtensionBrowser:
             f"timed out waiting for {what}; queue holds: {json.dumps(events, indent=1)}"
         )
 
-    def wait_for_health(self, site, timeout=15.0):
-        """Poll until the content script has reported its adapter's health for `site`."""
+    def health(self):
+        """Adapter health as the background keeps it: {site: {tab id: {status, …}}}."""
+        return self.storage("session").get("adapterHealth", {})
+
+    def wait_for_health(self, site, timeout=15.0, status=None):
+        """Poll until a tab of `site` has reported its adapter's health (with `status`, if
+        given); returns that tab's entry."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            health = self.storage().get("adapterHealth", {}).get(site)
-            if health:
-                return health
+            for entry in self.health().get(site, {}).values():
+                if status is None or entry["status"] == status:
+                    return entry
             time.sleep(0.2)
-        raise AssertionError(f"no adapter health reported for {site}")
+        raise AssertionError(f"no adapter health {status or ''} reported for {site}: {self.health()}")
 
     def stop_service_worker(self):
         """Stop the extension's service worker, as the browser does when it idles (CDP)."""

@@ -34,5 +34,7 @@ def test_a_redesigned_site_falls_back_to_the_generic_reader_and_the_popup_says_s
     popup = browser.ctx.new_page()
     popup.set_viewport_size({"width": 340, "height": 600})
     popup.goto(browser.url("popup/popup.html"))
-    expect(popup.locator("#health-warning")).to_contain_text("ChatGPT changed its page layout")
+    expect(popup.locator("#health-warning")).to_contain_text(
+        "ChatGPT's page changed: Candor is counting with its general reader in another tab."
+    )
     popup.screenshot(path=str(shots_dir / "popup-fallback.png"), full_page=True)

@@ -62,4 +62,4 @@ def test_each_site_adapter_counts_a_prompt_its_answer_and_a_copy(browser, name):
     )
     if KITS[name].get("model"):
         assert response["model"] == KITS[name]["model"]
-    assert browser.storage()["adapterHealth"][name]["status"] == "ok"
+    assert [h["status"] for h in browser.health()[name].values()] == ["ok"]
