@@ -407,7 +407,7 @@ def agents_scan(sources, paths):
                 f"{source}: {report.files_read} of {report.files_found} files read, "
                 f"{report.sessions} sessions, {report.requests} requests, "
                 f"{report.tokens:,} tokens (+{report.tokens_cache_read:,} cache reads), "
-                f"{len(report.skipped)} skipped ({report.seconds:.1f} s)")
+                f"{len(report.skipped)} lines skipped ({report.seconds:.1f} s)")
     finally:
         db.close()
 
