@@ -412,3 +412,15 @@ def m011(db):
         )
         """,
     )
+
+
+@journal(name="m012_agent_projects")
+def m012(db):
+    """The projects an agent session's records name, with when: the latest one is the session's.
+
+    Kept per record time (like agent_times), so scans in any order agree on the project.
+    """
+    db.execute(
+        "CREATE TABLE agent_projects (session_id TEXT NOT NULL, ts INTEGER NOT NULL, "
+        "project TEXT NOT NULL, PRIMARY KEY (session_id, ts, project)) WITHOUT ROWID"
+    )

@@ -106,7 +106,7 @@ class Records:
     requests: list = field(default_factory=list)
     times: set = field(default_factory=set)        # (session, ms)
     tool_calls: set = field(default_factory=set)   # (session, call id)
-    projects: dict = field(default_factory=dict)   # session -> project
+    projects: dict = field(default_factory=dict)   # session -> (ms, project)
     skipped: list = field(default_factory=list)    # "path:line: why"
     lines: int = 0
 

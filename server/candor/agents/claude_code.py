@@ -77,8 +77,9 @@ def read_line(path, number, line, place, records):
     if record.get("isApiErrorMessage") is True or outer.get("isApiErrorMessage") is True:
         return
     project_name = project(outer.get("cwd"), outer.get("gitBranch"))
-    if project_name:
-        records.projects[session] = project_name
+    if project_name:  # the latest record's (whatever order the lines come in)
+        records.projects[session] = max(records.projects.get(session, (when, project_name)),
+                                        (when, project_name))
     content = message.get("content")
     if isinstance(content, list):
         for block in content:

@@ -82,7 +82,8 @@ def _meta(record, state, records):
     git = payload.get("git") if isinstance(payload.get("git"), dict) else {}
     name = project(payload.get("cwd"), git.get("branch"))
     if name:
-        records.projects[state["session"]] = name
+        records.projects[state["session"]] = (ms(payload.get("timestamp") or record.get(
+            "timestamp")), name)
 
 
 def _turn(record, state, records, session):

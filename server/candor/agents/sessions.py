@@ -46,7 +46,7 @@ ON CONFLICT (id) DO UPDATE SET
     tokens_cache_write = excluded.tokens_cache_write,
     tokens_reasoning = excluded.tokens_reasoning, requests = excluded.requests,
     tool_calls = excluded.tool_calls, models = excluded.models,
-    project = coalesce(excluded.project, project)
+    project = excluded.project
 """
 
 
@@ -78,10 +78,12 @@ def store(db, site, records):
     db.conn.executemany(
         "INSERT OR IGNORE INTO agent_tool_calls (session_id, call_id) VALUES (?, ?)",
         [(ids[s], c) for s, c in records.tool_calls if ids[s] not in forgotten])
-    projects = {ids[s]: p for s, p in records.projects.items()}
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO agent_projects (session_id, ts, project) VALUES (?, ?, ?)",
+        [(ids[s], ts, p) for s, (ts, p) in records.projects.items() if ids[s] not in forgotten])
     for sid in touched:
         if sid not in forgotten:
-            rebuild(db, site, sid, projects.get(sid))
+            rebuild(db, site, sid)
     after = _figures(db, touched)
     changed = [sid for sid in touched if before.get(sid) != after.get(sid)]
     return {
@@ -127,7 +129,7 @@ def active_by_bucket(times):
     return buckets
 
 
-def rebuild(db, site, sid, project=None):
+def rebuild(db, site, sid):
     """Rebuild one agent session's totals and buckets from its requests and times."""
     requests = db.conn.execute(
         "SELECT ts, model, tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, "
@@ -148,13 +150,16 @@ def rebuild(db, site, sid, project=None):
     tokens_in, tokens_out, cache_read, cache_write, reasoning = sums
     models = sorted({r[1] for r in requests if r[1]})
     latest_model = next((r[1] for r in reversed(requests) if r[1]), None)
+    project = db.conn.execute(  # the latest record's
+        "SELECT project FROM agent_projects WHERE session_id = ? ORDER BY ts DESC, project "
+        "LIMIT 1", [sid]).fetchone()
     tool_calls = db.conn.execute("SELECT count(*) FROM agent_tool_calls WHERE session_id = ?",
                                  [sid]).fetchone()[0]
     db.conn.execute(_SESSION_UPSERT, [
         sid, site, times[0], times[-1], sum(active.values()),
         (tokens_in or 0) + (cache_write or 0), tokens_out or 0, latest_model,
         tokens_in, tokens_out, cache_read, cache_write, reasoning, len(requests), tool_calls,
-        json.dumps(models), project])
+        json.dumps(models), project[0] if project else None])
     # The buckets are replaced, not added to: the per-day totals' triggers follow.
     db.conn.execute("DELETE FROM session_buckets WHERE session_id = ?", [sid])
     db.conn.executemany(
