@@ -81,12 +81,16 @@ export function watchHealth({ win, adapter, onChange, limit = UNSEEN_LIMIT }) {
     const nowAnswers = count(adapter.responses(doc));
     const added = nowUsers - users;
     const answered = nowAnswers > answers;
-    if (win.location.href !== url && added !== 1) {
-      // Another conversation: its history appears without prompts. Start again from here.
-      url = win.location.href;
+    const before = adapter.conversation?.(new URL(url)) ?? null;
+    const after = adapter.conversation?.(win.location) ?? null;
+    // A new chat getting its address is the same conversation; any other change of
+    // conversation brings its history, which appears without prompts: start again from there.
+    const switched = win.location.href !== url && !(before === null && after !== null);
+    url = win.location.href;
+    if (switched) {
       credit = 0;
+      answers = nowAnswers;
     } else if (added === 1) {
-      url = win.location.href;
       // The previous prompt's answer should have been seen before this next prompt.
       if (lastPromptSeen && answered) unseenAnswers = responsesSeen > 0 ? 0 : unseenAnswers + 1;
       if (credit > 0) {
