@@ -129,6 +129,21 @@ def generate(rng, first_day, days, per_workday=(3, 9), per_weekend=(0, 2), zone=
             yield session_id, kind, events
 
 
+# Sessions of the last two weeks were counted by an extension with the o200k tokenizer
+# (English prose comes to about a fifth of its characters); older ones by characters / 4.
+O200K_DAYS = 14
+
+
+def counted_with_o200k(events):
+    """`events` as the extension counts them with o200k: est_tokens and tokenizer."""
+    for event in events:
+        chars = event.get("prompt_chars", event.get("response_chars"))
+        if event["type"] in ("prompt", "response") and chars is not None:
+            event["est_tokens"] = -(-chars // 5)
+            event["tokenizer"] = "o200k"
+    return events
+
+
 def verdict(rng, kind):
     """The tag a user would probably give a session of this kind (people err a little)."""
     if rng.random() < 0.85:
@@ -153,6 +168,8 @@ def fill(db, days=21, end=None, seed=1, batch=1000, **per_day):
         events = [e for e in events if e["ts"] <= end_ms]
         if not events:
             continue
+        if end_ms - events[0]["ts"] < O200K_DAYS * 86_400_000:
+            counted_with_o200k(events)
         counts["sessions"] += 1
         counts["events"] += len(events)
         pending.extend(events)
