@@ -20,7 +20,7 @@ export function estimate(text) {
 /**
  * A counter over `load()`, which resolves to a function counting a text's o200k tokens
  * (sync or async), or to null when there is no tokenizer. Loads once; a counter that
- * fails is loaded again next time (the page holding it may have been closed).
+ * fails (the document holding it closed when idle) is loaded again, once per count.
  */
 export function createTokenCounter({ load }) {
   let loading = null;
@@ -28,12 +28,14 @@ export function createTokenCounter({ load }) {
     /** {est_tokens, tokenizer} for `text`. */
     async count(text) {
       if (typeof text !== "string") text = "";
-      loading ??= Promise.resolve().then(load).catch(() => null);
-      const counter = await loading;
-      if (counter) {
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        loading ??= Promise.resolve().then(load).catch(() => null);
+        const counter = await loading;
+        if (!counter) break;
         try {
           const tokens = await counter(text);
           if (Number.isSafeInteger(tokens) && tokens >= 0) return { est_tokens: tokens, tokenizer: O200K };
+          break; // a nonsense answer is not believed
         } catch {
           loading = null;
         }

@@ -68,6 +68,23 @@ def test_counting_survives_the_worker_being_stopped(browser):
             by_type(events, "prompt")[1]["tokenizer"]) == (o200k(JAPANESE), "o200k")
 
 
+def test_counting_goes_on_after_the_tokenizer_document_closed_itself(browser):
+    # The offscreen document closes after five idle minutes; the next text reopens it.
+    ask_and_wait(browser, "First question, to open the tokenizer", "First answer.")
+    assert browser.evaluate("chrome.offscreen.hasDocument()")
+    browser.evaluate("chrome.offscreen.closeDocument()")
+    page = open_fixture(browser, "https://chatgpt.com/", answer=ANSWER, chunks=5)
+    page.wait_for_selector("div#prompt-textarea")
+    page.click("div#prompt-textarea")
+    page.keyboard.insert_text(JAPANESE)
+    page.click('[data-testid="send-button"]')
+    events = browser.wait_for_events(lambda ev: len(by_type(ev, "response")) == 2, what="answer")
+    second = by_type(events, "prompt")[1], by_type(events, "response")[1]
+    assert [(e["est_tokens"], e["tokenizer"]) for e in second] == [
+        (o200k(JAPANESE), "o200k"), (o200k(ANSWER), "o200k")]
+    assert browser.evaluate("chrome.offscreen.hasDocument()")
+
+
 def test_without_the_vendored_tokenizer_tokens_are_estimated_and_say_so(playwright_instance,
                                                                          tmp_path):
     # An unpacked copy loaded without `python3 scripts/vendor.py`.
