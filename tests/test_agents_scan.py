@@ -331,3 +331,17 @@ def test_sessions_and_stats_take_kind(run, client, app):
     assert every["tokens_cache_read"] == 2_100 + 4_300 + 1_400
     assert sum(g["est_tokens"] for g in agent["groups"]) == tokens
     assert every["untagged_seconds"] == agent["untagged_seconds"] > 0
+
+
+def test_exports_and_stats_work_with_agent_sessions(run, tmp_path):
+    run("scan")
+    env = {"CANDOR_DATA_DIR": str(run.data_dir)}
+    for fmt in ("json", "csv", "html"):
+        target = tmp_path / f"journal.{fmt}"
+        done = CliRunner().invoke(main, ["export", "--format", fmt, "-o", str(target)], env=env,
+                                  catch_exceptions=False)
+        assert done.exit_code == 0 and "Exported 4 sessions" in done.output, done.output
+    checked = CliRunner().invoke(main, ["verify", str(tmp_path / "journal.json")], env=env)
+    assert checked.exit_code == 0, checked.output
+    table = CliRunner().invoke(main, ["stats", "--group", "site"], env=env)
+    assert table.exit_code == 0 and "claude-code" in table.output and "gemini-cli" in table.output
