@@ -181,3 +181,35 @@ def _codex_rows(days):
     """ccusage's Codex days, with cache writes (Codex says none) as 0."""
     return {day: {**row, "cacheCreationTokens": row.get("cacheCreationTokens") or 0}
             for day, row in days.items()}
+
+
+@pytest.mark.parametrize("how", ["forked_from_id", "thread_spawn"])
+def test_a_forked_codex_session_counts_only_its_own_turns(tmp_path, how):
+    home, data = tmp_path / "codex", tmp_path / "data"
+    parent_id = "019c8a4c-ed82-79a1-aa28-7738fc5ab61a"
+    child_id = "019c8a53-a0dd-7130-bcd7-95445d84846a"
+    day = home / "sessions" / "2026" / "03" / "09"
+    parent = codex_lines(parent_id, [(20_000, 12_000, 800, 300), (26_000, 19_500, 1_200, 700)])
+    write_lines(day / f"rollout-2026-03-09T17-50-00-{parent_id}.jsonl", parent)
+    meta = codex_lines(child_id, [], start=60)[0]
+    meta["payload"]["source"] = "cli"
+    if how == "forked_from_id":
+        meta["payload"]["forked_from_id"] = parent_id
+    else:
+        meta["payload"]["source"] = {"subagent": {"thread_spawn": {
+            "parent_thread_id": parent_id, "depth": 1}}}
+    own = codex_lines(child_id, [(5_000, 1_000, 100, 10)], start=61)[3:]
+    parent_total = [line for line in parent if line["payload"].get("type") == "token_count"
+                    and line["payload"]["info"]][-1]["payload"]["info"]["total_token_usage"]
+    for line in own:  # the child's totals go on from its parent's
+        if line["payload"].get("type") == "token_count":
+            total = line["payload"]["info"]["total_token_usage"]
+            line["payload"]["info"]["total_token_usage"] = {
+                k: v + parent_total[k] for k, v in total.items()}
+    # The child's rollout starts by replaying its parent's history, as written.
+    write_lines(day / f"rollout-2026-03-09T18-50-00-{child_id}.jsonl", [meta, *parent, *own])
+    env = {"HOME": str(tmp_path / "home"), "CODEX_HOME": str(home)}
+    set_zone(data)
+    out = scan(data, "--source", "codex", env=env)
+    assert "2 sessions, 3 requests" in out
+    assert_same_days(data, "codex", _codex_rows(ccusage("codex", "daily", env=env)))
