@@ -345,3 +345,25 @@ def test_exports_and_stats_work_with_agent_sessions(run, tmp_path):
     assert checked.exit_code == 0, checked.output
     table = CliRunner().invoke(main, ["stats", "--group", "site"], env=env)
     assert table.exit_code == 0 and "claude-code" in table.output and "gemini-cli" in table.output
+
+
+def test_a_forgotten_agent_session_leaves_nothing_and_stays_forgotten(run, client, app):
+    env = {"CANDOR_DATA_DIR": app.config["DATA_DIR"], "HOME": str(run.home),
+           "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "XDG_CONFIG_HOME": ""}
+    CliRunner().invoke(main, ["agents", "scan"], env=env, catch_exceptions=False)
+    gone = sid("claude-code", A)
+    assert client.delete(f"/api/v1/sessions/{gone}").status_code == 204
+    data_dir = Path(app.config["DATA_DIR"])
+    for table in ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects"):
+        assert journal_rows(data_dir, f"SELECT count(*) FROM {table} WHERE session_id = ?",
+                            [gone]) == [(0,)], table
+    path = next(run.home.glob(".claude/projects/-home-ann-candor/*.jsonl"))
+    append_lines(path, [claude_assistant(A, "msg_z", "req_z", 40, (1, 1, 1, 1))])
+    out = CliRunner().invoke(main, ["agents", "scan"], env=env, catch_exceptions=False).output
+    assert "claude-code: 1 of 3 files read, 0 sessions, 0 requests" in out
+    assert gone not in {s["id"] for s in client.get("/api/v1/sessions").get_json()["sessions"]}
+    everything = client.delete("/api/v1/sessions", query_string={
+        "confirm": "forget everything"}).get_json()
+    assert everything["forgotten"] == 3
+    for table in ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects"):
+        assert journal_rows(data_dir, f"SELECT count(*) FROM {table}") == [(0,)], table

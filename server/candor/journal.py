@@ -293,6 +293,11 @@ def tag_history(db, session_id):
     ]
 
 
+# An agent session's requests, record times, tool call ids and projects (agents/sessions.py).
+# Which files were read how far (agent_files) stays: a scan doesn't read them again, and
+# a forgotten session's records in them stay out.
+AGENT_TABLES = ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects")
+
 # What forgetting everything leaves in place, as its answer names it.
 KEPT_BY_FORGETTING = (
     "coach_week_notes",   # notes a coach sent on your weeks
@@ -322,7 +327,8 @@ def forget_session(db, session_id, now_ms=None):
         db.conn.execute("DELETE FROM coach_notes WHERE kind = 'session' AND key = ?",
                         [session_id])
         for table, column in (("events", "session_id"), ("session_buckets", "session_id"),
-                              ("tag_changes", "session_id"), ("sessions", "id")):
+                              ("tag_changes", "session_id"), ("sessions", "id"),
+                              *((t, "session_id") for t in AGENT_TABLES)):
             db.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", [session_id])
 
 
@@ -343,7 +349,8 @@ def forget_everything(db, now_ms=None):
         db.conn.execute(_MARK_FORGOTTEN, [now_ms])
         db.conn.execute("DELETE FROM coach_notes WHERE kind = 'session'")
         # day_totals last: deleting buckets and sessions fires triggers that write to it.
-        for table in ("events", "session_buckets", "tag_changes", "sessions", "day_totals"):
+        for table in ("events", "session_buckets", "tag_changes", "sessions", *AGENT_TABLES,
+                      "day_totals"):
             db.conn.execute(f"DELETE FROM {table}")
     return {"forgotten": deleted["sessions"], "deleted": deleted,
             "kept": list(KEPT_BY_FORGETTING)}
