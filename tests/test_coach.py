@@ -256,3 +256,28 @@ def test_a_coach_notes_file_with_a_bad_time_is_refused_without_a_traceback(run, 
     db = connect(str(run.data_dir / "candor.db"))
     assert coach.notes(db) == []  # not the first note either
     db.close()
+
+
+def test_an_imported_journal_says_how_its_tokens_were_counted(app, client, tmp_path):
+    path, _ = make_journal(tmp_path, "Ada", seed=1)
+    records = json.loads(path.read_text())["sessions"]
+    older = json.loads(path.read_text())
+    older["owner"] = "Grace"
+    link = older["integrity"]["header"] = export._link(
+        export._CHAIN_SEED, {k: older[k] for k in export.HEADER_FIELDS})
+    for record in older["sessions"]:  # as a journal exported before the field existed
+        del record["tokenizer"], record["chain"]
+        link = record["chain"] = export._link(link, record)
+    older["integrity"]["head"] = link
+    older_path = tmp_path / "older.json"
+    older_path.write_text(json.dumps(older))
+    with app.app_context():
+        from candor.db import get_db
+        coach.import_file(get_db(), app.config["DATA_DIR"], path)
+        assert coach.import_file(get_db(), app.config["DATA_DIR"], older_path)[1]  # verified
+    said = {"o200k": "tokens counted with o200k", "chars/4": "estimated (characters ÷ 4)"}
+    for tokenizer, words in said.items():
+        sid = next(r["id"] for r in records if r["tokenizer"] == tokenizer)
+        assert words in client.get(f"/journals/ada/sessions/{sid}").get_data(as_text=True)
+        page = client.get(f"/journals/grace/sessions/{sid}").get_data(as_text=True)
+        assert not any(w in page for w in said.values())

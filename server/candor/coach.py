@@ -107,6 +107,10 @@ def _zone_of(db, data):
     return exported_in if time_zone.is_zone(exported_in) else time_zone.name(db)
 
 
+# A session's tokenizers as ingest keeps them (bits: 1 o200k, 2 chars/4).
+_TOKENIZER_BITS = {"o200k": 1, "chars/4": 2, "mixed": 3}
+
+
 def _fill(path, data, zone):
     """Write the journal's sessions into a journal file of its own, its days in `zone`.
 
@@ -122,12 +126,14 @@ def _fill(path, data, zone):
                 jdb.conn.execute(
                     "INSERT OR IGNORE INTO sessions (id, site, site_key, started_at, ended_at,"
                     " active_ms, prompts, responses, copies, est_tokens_in, est_tokens_out,"
-                    " model, url, title, tag, note, outcome_url, signals)"
-                    " VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " model, url, title, tag, note, outcome_url, signals, tokenizer, tokenizers)"
+                    " VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [r["id"], r["site"], started, ended, round(r["active_seconds"] * 1000),
                      r["prompts"], r["responses"], r["copies"], r["est_tokens_in"],
                      r["est_tokens_out"], r["model"], r["url"], r["title"], r["tag"],
-                     r["note"], r["outcome_url"], json.dumps(r["signals"])])
+                     r["note"], r["outcome_url"], json.dumps(r["signals"]),
+                     # Journals exported before the field say nothing: then nor do we.
+                     r.get("tokenizer"), _TOKENIZER_BITS.get(r.get("tokenizer"), 0)])
                 bucket = started // 1000 // BUCKET_SECONDS * BUCKET_SECONDS
                 jdb.conn.execute(
                     "INSERT OR IGNORE INTO session_buckets (session_id, bucket, tag, active_ms,"
