@@ -13,7 +13,6 @@ from datetime import datetime
 
 # Names agent sessions: uuid5 of "<site>:<the source's session id>".
 SESSION_NAMESPACE = uuid.UUID("3b0f6f1e-5c7a-5d43-9a0e-6f1c2d8b7a90")
-# A record whose field has the wrong type is skipped with this.
 
 
 class BadRecord(ValueError):

@@ -9,7 +9,6 @@ timestamp and sessionId are picked out.
 """
 
 import json
-import os
 import re
 from pathlib import Path
 
