@@ -17,10 +17,11 @@ from . import BadRecord, Request, count, ms, obj, project, text
 SITE = "claude-code"
 FILE_PATTERN = "*.jsonl"
 WHOLE_FILES = False
-# Keys at the top level of a compact JSON line: a quote inside a string is escaped, so
-# '{"' or ',"' before a key can't come from a message's text.
-_TIMESTAMP = re.compile(rb'[{,]"timestamp":"([^"\\]{10,40})"')
-_SESSION = re.compile(rb'[{,]"sessionId":"([^"\\]{1,200})"')
+# A key in a compact JSON line: a quote inside a string is escaped, so '{"' or ',"'
+# before a key can't come from a message's text.
+_TIMESTAMP = b'"timestamp":"'
+_SESSION = b'"sessionId":"'
+_VALUE = re.compile(rb'[^"\\]{1,200}(?=")')
 
 
 def default_roots(env, home):
@@ -40,19 +41,33 @@ def _parent_session(path):
     return None
 
 
+def _last_value(line, key):
+    """The text value of the last `key` in a compact JSON line (not inside a string), or None.
+
+    Found from the end, without parsing: the top level's timestamp comes last.
+    """
+    at = line.rfind(key)
+    while at > 0 and line[at - 1] not in b"{,":
+        at = line.rfind(key, 0, at)
+    if at <= 0:
+        return None
+    value = _VALUE.match(line, at + len(key))
+    return value.group().decode("utf-8", "replace") if value else None
+
+
 def read_line(path, number, line, place, records):
     """Take what one line says into `records`; raises BadRecord or ValueError (not JSON)."""
     parent = place.state.get("parent", 0)
     if parent == 0:
         parent = place.state["parent"] = _parent_session(path)
     if b'"usage"' not in line:
-        stamps, sessions = _TIMESTAMP.findall(line), _SESSION.findall(line)
-        if stamps and (parent or sessions):
+        stamp = _last_value(line, _TIMESTAMP)
+        session = parent or _last_value(line, _SESSION)
+        if stamp and session:
             try:
-                when = ms(stamps[-1].decode())
+                records.times.add((session, ms(stamp)))
             except BadRecord:
-                return
-            records.times.add((parent or sessions[-1].decode(), when))
+                pass
         return
     record = json.loads(line)
     if not isinstance(record, dict):
