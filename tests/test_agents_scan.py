@@ -367,3 +367,18 @@ def test_a_forgotten_agent_session_leaves_nothing_and_stays_forgotten(run, clien
     assert everything["forgotten"] == 3
     for table in ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects"):
         assert journal_rows(data_dir, f"SELECT count(*) FROM {table}") == [(0,)], table
+
+
+def test_chat_signals_are_not_given_to_agent_sessions(run, client, app):
+    CliRunner().invoke(main, ["agents", "scan", "--source", "codex"], catch_exceptions=False,
+                       env={"CANDOR_DATA_DIR": app.config["DATA_DIR"], "HOME": str(run.home),
+                            "CODEX_HOME": ""})
+    one = sid("codex", CODEX)
+    db = connect(str(Path(app.config["DATA_DIR"]) / "candor.db"))
+    db.conn.execute("UPDATE sessions SET tokens_out = 90000, est_tokens_out = 90000, "
+                    "signals = NULL WHERE id = ?", [one])  # many tokens, no outcome
+    db.conn.commit()
+    db.close()
+    assert client.get(f"/api/v1/sessions/{one}").get_json()["signals"] == []
+    changed = client.patch(f"/api/v1/sessions/{one}", json={"outcome_url": None})
+    assert changed.status_code == 200 and changed.get_json()["signals"] == []

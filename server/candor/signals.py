@@ -104,7 +104,7 @@ def _find(session, events, t=THRESHOLDS):
     return found
 
 
-_SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_url")
+_SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_url", "kind")
 # A session with no session_end ends after 30 minutes idle (the extension's rule).
 IDLE_MS = 30 * 60 * 1000
 
@@ -127,7 +127,9 @@ def stale(db, where="1", params=()):
                 "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
                 f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
             events[row[0]].append(row)
-        found.update((s["id"], _find(s, sorted(events[s["id"]]))) for s in chunk)
+        # These signals read a chat's events: an agent session has none of its own yet.
+        found.update((s["id"], _find(s, sorted(events[s["id"]])) if s["kind"] == "chat" else [])
+                     for s in chunk)
     return found
 
 
