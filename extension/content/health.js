@@ -59,8 +59,9 @@ export function watchHealth({ win, adapter, onChange, limit = UNSEEN_LIMIT }) {
   let users = count(adapter.userMessages?.(doc));
   let answers = count(adapter.responses(doc));
   let credit = 0; // prompts seen that no new user message has matched yet
-  let responsesSeen = 0; // answers reported since the last new user message
-  let lastPromptSeen = false; // whether the last new user message was a prompt seen being sent
+  // The exchange under way (from the last new user message): was its prompt seen, did an
+  // answer appear on the page, how many answers were reported.
+  let exchange = { promptSeen: false, answered: false, responsesSeen: 0 };
   let unseenPrompts = 0;
   let unseenAnswers = 0;
   let url = win.location.href;
@@ -80,34 +81,30 @@ export function watchHealth({ win, adapter, onChange, limit = UNSEEN_LIMIT }) {
     const nowUsers = count(adapter.userMessages?.(doc));
     const nowAnswers = count(adapter.responses(doc));
     const added = nowUsers - users;
-    const answered = nowAnswers > answers;
+    const appeared = nowAnswers > answers;
     const before = adapter.conversation?.(new URL(url)) ?? null;
     const after = adapter.conversation?.(win.location) ?? null;
     // A new chat getting its address is the same conversation; any other change of
     // conversation brings its history, which appears without prompts: start again from there.
     const switched = win.location.href !== url && !(before === null && after !== null);
     url = win.location.href;
-    if (switched) {
+    if (switched || (added !== 0 && added !== 1)) {
+      // History rendered or removed at once: not prompts sent here.
       credit = 0;
-      answers = nowAnswers;
+      exchange = { promptSeen: false, answered: false, responsesSeen: 0 };
     } else if (added === 1) {
-      // The previous prompt's answer should have been seen before this next prompt.
-      if (lastPromptSeen && answered) unseenAnswers = responsesSeen > 0 ? 0 : unseenAnswers + 1;
-      if (credit > 0) {
-        credit -= 1;
-        unseenPrompts = 0;
-        lastPromptSeen = true;
-      } else {
-        unseenPrompts += 1;
-        lastPromptSeen = false;
-      }
-      responsesSeen = 0;
-      answers = nowAnswers;
-    } else if (added !== 0) {
-      credit = 0; // history rendered or removed at once: not prompts of this page
-      answers = nowAnswers;
+      // A new prompt on the page closes the previous exchange: its answer should have been seen.
+      if (exchange.promptSeen && exchange.answered) unseenAnswers = exchange.responsesSeen > 0 ? 0 : unseenAnswers + 1;
+      const seen = credit > 0;
+      if (seen) credit -= 1;
+      unseenPrompts = seen ? 0 : unseenPrompts + 1;
+      // An answer that appeared along with this prompt belongs to it.
+      exchange = { promptSeen: seen, answered: appeared, responsesSeen: 0 };
+    } else if (appeared) {
+      exchange.answered = true;
     }
     users = nowUsers;
+    answers = nowAnswers;
     verdict();
   }
 
@@ -128,7 +125,7 @@ export function watchHealth({ win, adapter, onChange, limit = UNSEEN_LIMIT }) {
       if (kind === "prompt") {
         credit = Math.min(credit + 1, limit);
       } else if (kind === "response") {
-        responsesSeen += 1;
+        exchange.responsesSeen += 1;
         unseenAnswers = 0;
         verdict();
       }

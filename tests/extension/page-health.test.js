@@ -85,6 +85,18 @@ test("answers that came back but were never seen turn health degraded too", () =
   assert.deepEqual(p.verdicts.at(-1), { status: "ok" });
 });
 
+test("an answer that appears a look after its prompt is still that prompt's answer", () => {
+  const p = page();
+  for (let i = 0; i < 4; i += 1) {
+    p.health.noticed("prompt");
+    p.state.users += 1;
+    p.health.check(); // the prompt shows first…
+    p.state.answers += 1;
+    p.health.check(); // …its answer a moment later, and it is never reported
+  }
+  assert.deepEqual(p.verdicts, [{ status: "degraded", reason: "3 answers were not seen" }]);
+});
+
 test("a share page is read-only: no alarm for its missing composer", async () => {
   const adapter = { readOnly: (location) => location.pathname.startsWith("/share/"), missingHooks: () => ["composer"] };
   const doc = { documentElement: {} };
