@@ -14,4 +14,5 @@ export const adapter = defineAdapter({
   stop: ['button[aria-label="Stop message" i]', '[class*="ChatStopMessageButton"]'],
   model: ['[class*="BotHeader_textContainer"] p', '[class*="BotInfoCardHeader_botName"]'],
   conversation: /\/chat\/([\w-]+)/,
+  readOnly: /^\/s\//, // a shared conversation
 });

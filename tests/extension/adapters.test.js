@@ -130,10 +130,16 @@ test("models: one spelling per model, and a mode names none", () => {
 
 test("share pages of every site with one are read-only; chats are not", () => {
   const empty = parse("<main></main>");
-  for (const url of ["https://chatgpt.com/share/68a1", "https://claude.ai/share/0b6a", "https://grok.com/share/c2", "https://copilot.microsoft.com/shares/Ab1"]) {
-    const name = Object.keys(CONVERSATIONS).find((site) => url.includes(site === "copilot" ? "copilot" : site));
-    assert.equal(adapters[name].readOnly(at(url), empty), true, url);
-  }
+  const shares = {
+    chatgpt: "https://chatgpt.com/share/68a1",
+    claude: "https://claude.ai/share/0b6a",
+    gemini: "https://gemini.google.com/share/5ha4e",
+    grok: "https://grok.com/share/c2",
+    copilot: "https://copilot.microsoft.com/shares/Ab1",
+    deepseek: "https://chat.deepseek.com/share/x9",
+    poe: "https://poe.com/s/AbC1",
+  };
+  for (const [name, url] of Object.entries(shares)) assert.equal(adapters[name].readOnly(at(url), empty), true, url);
   for (const [name, [fresh, addressed]] of Object.entries(CONVERSATIONS)) {
     assert.equal(adapters[name].readOnly(at(fresh), empty), false, fresh);
     assert.equal(adapters[name].readOnly(at(addressed), empty), false, addressed);
