@@ -14,8 +14,7 @@ import { registerCustomSites } from "./lib/custom-sites.js";
 import { exchangeCode } from "./lib/pairing.js";
 import { createTokenCounter } from "./lib/token-count.js";
 import { loadTokenizer } from "./lib/tokenizer-host.js";
-import { serial } from "./lib/serial.js";
-import { withTabHealth, withoutTab } from "./lib/health.js";
+import { createHealthRecord } from "./lib/health.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
@@ -44,9 +43,7 @@ const tracker = createTracker({
   },
 });
 
-// Tabs report health concurrently: one read-modify-write at a time, or a report is lost.
-const healthUpdates = serial();
-const updateHealth = (change) => healthUpdates(() => storage.update(KEYS.adapterHealth, change));
+const health = createHealthRecord({ storage });
 
 /** Whether a message comes from this extension's own pages (popup, options), not a web page. */
 const fromExtensionPage = (sender) => sender.id === api.runtime.id && (sender.url ?? "").startsWith(api.runtime.getURL(""));
@@ -80,7 +77,7 @@ async function handle(message, sender) {
       const page = describePage(sender.url ?? "", settings);
       if (page.role !== "track" || !tab) return { ok: false };
       const report = { status: message.status, reason: message.reason, missing: message.missing, at: new Date().toISOString() };
-      await updateHealth((health) => withTabHealth(health, page.site, tab.id, report));
+      await health.report(page.site, tab.id, report);
       return { ok: true };
     }
 
@@ -123,7 +120,7 @@ api.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 api.tabs.onRemoved.addListener((tabId) => {
   tracker.tabClosed(tabId);
-  updateHealth((health) => withoutTab(health, tabId));
+  health.tabClosed(tabId);
 });
 
 api.alarms.onAlarm.addListener((alarm) => {

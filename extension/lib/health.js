@@ -4,8 +4,27 @@
 // "fallback" (the generic reader counts there), and "read-only" for a share page, which
 // is not tracked and is no cause for alarm.
 
+import { KEYS } from "./storage.js";
+import { serial } from "./serial.js";
+
 const STATES = ["read-only", "ok", "degraded", "fallback"];
 const QUIET = new Set(["read-only", "ok"]);
+
+/**
+ * Where the background keeps health. Tabs report concurrently (the service worker handles
+ * messages at once), so every change is one read-modify-write after the previous one:
+ * two tabs reporting together both keep their verdict.
+ */
+export function createHealthRecord({ storage }) {
+  const oneAtATime = serial();
+  const change = (how) => oneAtATime(() => storage.update(KEYS.adapterHealth, how));
+  return {
+    /** Keep tab `tabId`'s report (`{status, reason, missing, at}`) for `site`. */
+    report: (site, tabId, report) => change((health) => withTabHealth(health, site, tabId, report)),
+    /** Forget a closed tab. */
+    tabClosed: (tabId) => change((health) => withoutTab(health, tabId)),
+  };
+}
 
 /** `health` with tab `tabId`'s report for `site` (a tab is on one site at a time). */
 export function withTabHealth(health, site, tabId, report) {

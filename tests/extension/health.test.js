@@ -1,6 +1,8 @@
 import test from "node:test";
 import assert from "node:assert/strict";
-import { withTabHealth, withoutTab, healthNotices } from "../../extension/lib/health.js";
+import { withTabHealth, withoutTab, healthNotices, createHealthRecord } from "../../extension/lib/health.js";
+import { createStorage, KEYS } from "../../extension/lib/storage.js";
+import { fakeChrome } from "./fake-chrome.js";
 
 const at = "2026-12-04T10:00:00.000Z";
 const label = (site) => ({ chatgpt: "ChatGPT", claude: "Claude", gemini: "Gemini" })[site] ?? site;
@@ -62,4 +64,18 @@ test("two tabs of one site in trouble: the worse state is told, for the other ta
   assert.deepEqual(healthNotices(health, 99, label).map((n) => n.text), [
     "Gemini's page changed: Candor is counting with its general reader in other tabs.",
   ]);
+});
+
+test("reports that arrive together are all kept, and a closed tab's goes", async () => {
+  const storage = createStorage(fakeChrome());
+  const record = createHealthRecord({ storage });
+  const sites = ["chatgpt", "claude", "gemini"];
+  // Twelve tabs of three sites report at once, as the service worker receives them.
+  await Promise.all(Array.from({ length: 12 }, (_, tab) => record.report(sites[tab % 3], tab, { status: "ok", at })));
+  const health = await storage.get(KEYS.adapterHealth);
+  assert.deepEqual(Object.fromEntries(Object.entries(health).map(([site, tabs]) => [site, Object.keys(tabs).length])), { chatgpt: 4, claude: 4, gemini: 4 });
+  await Promise.all([record.tabClosed(0), record.report("claude", 1, { status: "degraded", reason: "3 prompts sent were not seen", at })]);
+  const after = await storage.get(KEYS.adapterHealth);
+  assert.equal(after.chatgpt[0], undefined);
+  assert.equal(after.claude[1].status, "degraded");
 });
