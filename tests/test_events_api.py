@@ -50,6 +50,10 @@ def test_accepts_a_batch_and_builds_the_session(client):
         "est_tokens_in": 30, "est_tokens_out": 500, "tokenizer": "mixed", "model": "gpt-5",
         "url": "https://chatgpt.com/c/abc", "title": "Fix the build",
         "tag": None, "note": None, "outcome_url": None,
+        # A chat session: the agent sessions' figures are none.
+        "kind": "chat", **dict.fromkeys(("tokens_in", "tokens_out", "tokens_cache_read",
+                                         "tokens_cache_write", "tokens_reasoning", "requests",
+                                         "tool_calls", "models", "project")),
     }
 
 
