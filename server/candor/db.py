@@ -214,34 +214,49 @@ def write_together(db, fn):
         db.waiting.items.append(item)
     with db.write_lock:
         if not item.done:
-            with db.waiting.guard:
-                batch, db.waiting.items = db.waiting.items, []
-            _run_together(db, batch)
+            _run_together(db)
     if item.error is not None:
         raise item.error
     return item.result
 
 
-def _run_together(db, batch):
+# Work that arrives while a group runs joins it, this many times at most, before the
+# commit: fewer, larger commits under load, and a bound on how long the first one waits.
+_MORE_ROUNDS = 3
+
+
+def _take(db):
+    with db.waiting.guard:
+        batch, db.waiting.items = db.waiting.items, []
+    return batch
+
+
+def _run_together(db):
+    done = []
     db.conn.execute("BEGIN IMMEDIATE")
     try:
         time_zone.follow(db)  # another process may have changed it
-        for work in batch:
-            db.conn.execute("SAVEPOINT work")
-            try:
-                work.result = work.fn(db)
-            except Exception as error:  # this one's failure is this one's answer
-                db.conn.execute("ROLLBACK TO work")
-                work.error = error
-            db.conn.execute("RELEASE work")
+        for _ in range(1 + _MORE_ROUNDS):
+            batch = _take(db)
+            if not batch:
+                break
+            done.extend(batch)  # from here on, this group answers for them
+            for work in batch:
+                db.conn.execute("SAVEPOINT work")
+                try:
+                    work.result = work.fn(db)
+                except Exception as error:  # this one's failure is this one's answer
+                    db.conn.execute("ROLLBACK TO work")
+                    work.error = error
+                db.conn.execute("RELEASE work")
         db.conn.commit()
     except BaseException as error:
         db.conn.rollback()
-        for work in batch:
+        for work in done:
             work.result, work.error = None, work.error or error
         raise
     finally:
-        for work in batch:
+        for work in done:
             work.done = True
 
 
