@@ -382,3 +382,17 @@ def test_chat_signals_are_not_given_to_agent_sessions(run, client, app):
     assert client.get(f"/api/v1/sessions/{one}").get_json()["signals"] == []
     changed = client.patch(f"/api/v1/sessions/{one}", json={"outcome_url": None})
     assert changed.status_code == 200 and changed.get_json()["signals"] == []
+
+
+def test_an_agent_sessions_page_shows_its_exact_counts(run, client, app):
+    result = CliRunner().invoke(main, ["agents", "scan"], catch_exceptions=False, env={
+        "CANDOR_DATA_DIR": app.config["DATA_DIR"], "HOME": str(run.home),
+        "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "XDG_CONFIG_HOME": ""})
+    assert result.exit_code == 0
+    page = client.get(f"/sessions/{sid('codex', CODEX)}").get_data(as_text=True)
+    assert "A codex agent session in candor (feature)" in page
+    assert "<dt>Model calls</dt><dd>2</dd>" in page
+    assert "700 / " in page and "exact, from the agent" in page
+    assert "~" not in page.split("<dl")[1].split("</dl>")[0]  # exact, not estimated
+    assert "4,300" in page  # cache reads shown apart, never hidden
+    assert "<dt>Prompts</dt>" not in page
