@@ -396,3 +396,15 @@ def test_an_agent_sessions_page_shows_its_exact_counts(run, client, app):
     assert "~" not in page.split("<dl")[1].split("</dl>")[0]  # exact, not estimated
     assert "4,300" in page  # cache reads shown apart, never hidden
     assert "<dt>Prompts</dt>" not in page
+
+
+def test_the_review_queue_lists_agent_sessions_with_their_exact_counts(run, client, app):
+    result = CliRunner().invoke(main, ["agents", "scan", "--source", "codex"],
+                                catch_exceptions=False, env={
+        "CANDOR_DATA_DIR": app.config["DATA_DIR"], "HOME": str(run.home),
+        "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "XDG_CONFIG_HOME": ""})
+    assert result.exit_code == 0
+    page = client.get("/review").get_data(as_text=True)
+    assert "A codex agent session in candor (feature)" in page
+    assert "2 model calls / " in page and "0 prompts" not in page
+    assert "4,300 cache reads" in page
