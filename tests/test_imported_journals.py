@@ -139,3 +139,21 @@ def test_journals_imported_by_an_older_candor_are_brought_up_to_date_at_start(tm
         jdb.close()
     assert coach.upgrade_imported(own, data_dir) == []  # once
     own.close()
+
+
+def test_a_damaged_imported_journal_does_not_keep_the_server_from_starting(tmp_path):
+    data_dir = tmp_path / "coach"
+    (data_dir / "journals").mkdir(parents=True)
+    own = connect(str(data_dir / "candor.db"))
+    own.conn.execute(
+        "INSERT INTO journals (name, owner, verified, file_sha256, imported_at) "
+        "VALUES ('broken', 'Broken', 1, 'x', 0)")
+    own.conn.commit()
+    (data_dir / "journals" / "broken.db").write_bytes(b"not a database at all" * 100)
+    assert coach.upgrade_imported(own, data_dir) == []
+    own.close()
+    server = start_server(data_dir)  # migrates at start, as `candor serve` does
+    try:
+        assert requests.get(f"{server.url}/api/v1/health", timeout=5).json()["status"] == "ok"
+    finally:
+        server.kill()

@@ -8,7 +8,9 @@ time is counted at its start, and its timeline is not available.
 
 import hashlib
 import json
+import logging
 import re
+import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
@@ -195,19 +197,25 @@ def upgrade_imported(db, data_dir):
         path = journals_dir(data_dir) / f"{j['name']}.db"
         if not path.exists():
             continue
-        jdb = open_imported(path)
         try:
-            behind, zone = migrations.journal.pending(jdb), time_zone.stored(jdb)
-        finally:
-            jdb.close()
-        if not behind:
+            jdb = open_imported(path)
+            try:
+                behind, zone = migrations.journal.pending(jdb), time_zone.stored(jdb)
+            finally:
+                jdb.close()
+            if not behind:
+                continue
+            jdb = connect(str(path))
+            try:
+                set_time_zone(jdb, zone or time_zone.name(db))  # (m009 rebuilt its day totals)
+                jdb.conn.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                jdb.close()
+        except sqlite3.DatabaseError as error:
+            # One damaged file must not keep the server from starting: its pages say so.
+            logging.getLogger(__name__).warning("imported journal %r not upgraded: %s",
+                                                j["name"], error)
             continue
-        jdb = connect(str(path))
-        try:
-            set_time_zone(jdb, zone or time_zone.name(db))  # (m009 rebuilt its day totals)
-            jdb.conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            jdb.close()
         upgraded.append(j["name"])
     return upgraded
 
