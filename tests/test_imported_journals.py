@@ -155,5 +155,14 @@ def test_a_damaged_imported_journal_does_not_keep_the_server_from_starting(tmp_p
     server = start_server(data_dir)  # migrates at start, as `candor serve` does
     try:
         assert requests.get(f"{server.url}/api/v1/health", timeout=5).json()["status"] == "ok"
+        # The coach's table says what is wrong with it; its own pages are not found.
+        listed = requests.get(f"{server.url}/api/v1/journals", headers=server.headers(),
+                              timeout=5).json()["journals"]
+        assert listed == [{"name": "broken", "owner": "Broken", "verified": True,
+                           "unreadable": True}]
+        page = requests.get(f"{server.url}/journals", headers=server.headers(), timeout=5)
+        assert page.status_code == 200 and "missing or damaged" in page.text
+        gone = requests.get(f"{server.url}/journals/broken", headers=server.headers(), timeout=5)
+        assert gone.status_code == 404
     finally:
         server.kill()

@@ -183,7 +183,10 @@ def open_journal(db, data_dir, name, writable=False):
     path = journals_dir(data_dir) / f"{name}.db"
     if not path.exists():  # (deleted by hand): nothing to show, and nothing is made
         raise UnknownJournal(name)
-    return open_imported(path, writable=writable)
+    try:
+        return open_imported(path, writable=writable)
+    except sqlite3.DatabaseError:  # damaged on disk: as good as gone
+        raise UnknownJournal(name) from None
 
 
 def upgrade_imported(db, data_dir):
@@ -224,7 +227,12 @@ def side_by_side(db, data_dir, from_day=None, to_day=None):
     """Every imported journal's figures for the range, for the coach's table."""
     out = []
     for j in journals(db):
-        jdb = open_journal(db, data_dir, j["name"])
+        try:
+            jdb = open_journal(db, data_dir, j["name"])
+        except UnknownJournal:  # its file is gone or damaged: listed, with nothing to show
+            out.append({"name": j["name"], "owner": j["owner"], "verified": j["verified"],
+                        "unreadable": True})
+            continue
         try:
             s = report.stats(jdb, from_day, to_day)
             counts = dict.fromkeys(SIGNALS, 0)

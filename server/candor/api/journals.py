@@ -22,6 +22,8 @@ class JournalFiguresSchema(Schema):
     sessions = fields.Integer()
     signals = fields.Dict(keys=fields.String(), values=fields.Integer(),
                           metadata={"description": "Sessions with each signal"})
+    unreadable = fields.Boolean(metadata={
+        "description": "True when the journal's file is missing or damaged (no figures then)"})
 
 
 class JournalListSchema(Schema):

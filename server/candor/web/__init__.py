@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from .. import __version__, charts, coach, journal, logins, report, security, signals, time_zone
+from ..agents import background
 from ..api import logins as api_logins
 from ..api import pairing
 from ..db import get_db
@@ -132,9 +133,9 @@ def _imported(name):
     """An imported journal's details and its database, or a 404."""
     try:
         details = coach.journal(get_db(), name)
-    except coach.UnknownJournal:
-        abort(404, f"No imported journal {name!r}.")
-    jdb = coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
+        jdb = coach.open_journal(get_db(), current_app.config["DATA_DIR"], name)
+    except coach.UnknownJournal:  # never imported, or its file is gone or damaged
+        abort(404, f"No imported journal {name!r} to show.")
     g.time_zone = time_zone.zone(jdb)  # shown in its worker's zone
     try:
         yield details, jdb
@@ -176,7 +177,9 @@ def settings():
     """Pairing, privacy and the data: what Candor keeps and how to take it out."""
     return render_template("settings.html", data_dir=current_app.config["DATA_DIR"],
                            version=__version__, logins=api_logins.current_logins(),
-                           time_zone=time_zone.name(get_db()), time_zones=time_zone.names())
+                           time_zone=time_zone.name(get_db()), time_zones=time_zone.names(),
+                           agent_sources=background.sources(
+                               get_db(), current_app.config["AGENT_ROOTS"]))
 
 
 @bp.route("/connect")
@@ -234,6 +237,12 @@ def percent(value):
 def clock(iso_text):
     """An ISO time from the API as local '14:05:09'."""
     return datetime.fromisoformat(iso_text).astimezone(_zone()).strftime("%H:%M:%S")
+
+
+@bp.app_template_filter("when_ms")
+def when_ms(ms):
+    """Milliseconds since the epoch as local 'Mon 23 Nov, 14:05'."""
+    return when(journal.iso(ms))
 
 
 @bp.app_template_filter("when")
