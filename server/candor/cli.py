@@ -55,10 +55,12 @@ def serve(port, demo, threads, open_browser):
             db.close()
             click.echo(f"Demo journal with {counts['sessions']} sessions in {data_dir} "
                        "(deleted when you stop the server)")
+        from .agents.background import start_scanner
         from .db import start_checkpoints
         from .signals import start_refresher
         start_checkpoints(app.config["DATABASE"])
         start_refresher(app.config["DATABASE"])
+        start_scanner(app.config["DATABASE"], app.config["AGENT_ROOTS"])
         click.echo(f"Candor {__version__} is serving your journal from {data_dir} "
                    f"at http://127.0.0.1:{port}/")
         # Never a login link here: this output often ends up in a log file.

@@ -42,4 +42,9 @@ def load(app, test_config=None):
     app.config["DATA_DIR"] = str(data_dir(test_config.get("DATA_DIR")))
     app.config["PORT"] = port(test_config.get("PORT"))
     app.config.update({k: v for k, v in test_config.items() if k not in ("DATA_DIR", "PORT")})
+    if "AGENT_ROOTS" not in test_config:
+        from .agents.background import default_roots
+
+        # {source: folders}: the agents' logs of the user running the server.
+        app.config["AGENT_ROOTS"] = default_roots()
     app.config["DATABASE"] = str(Path(app.config["DATA_DIR"]) / "candor.db")

@@ -527,3 +527,34 @@ class LoginSchema(Schema):
 
 class LoginListSchema(Schema):
     logins = fields.List(fields.Nested(LoginSchema), dump_only=True)
+
+
+class StrictBoolean(fields.Boolean):
+    """true or false, and nothing that merely looks like one ("yes", 1, "true")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class AgentSourceSchema(Schema):
+    """A coding agent whose usage logs Candor reads, as found on this machine."""
+
+    source = fields.String(dump_only=True, metadata={"example": "claude-code"})
+    label = fields.String(dump_only=True, metadata={"example": "Claude Code"})
+    folders = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "Its log folders that exist on this machine"})
+    found = fields.Boolean(dump_only=True, metadata={
+        "description": "Whether any of its folders exists here"})
+    on = StrictBoolean(required=True, metadata={
+        "description": "Whether `candor serve` scans it by itself, about once a minute "
+                       "(off until switched on)"})
+    sessions = fields.Integer(dump_only=True, metadata={
+        "description": "Agent sessions the journal holds from it"})
+    last_seen = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "When its newest session ended (null: none yet)"})
+
+
+class AgentSourceListSchema(Schema):
+    sources = fields.List(fields.Nested(AgentSourceSchema), dump_only=True)

@@ -1,9 +1,11 @@
 """`candor agents scan`: read the agents' logs appended since the last scan into the journal.
 
-Files are read without holding the journal's write lock; then one transaction per
-source stores the records, where each file's reading stands, and the rebuilt totals
-of the sessions touched. A line or file that can't be read is skipped with a message
-naming it, and changes nothing already stored.
+Files are read without holding the journal's write lock, FILES_PER_COMMIT at a time;
+then a short transaction stores their records, where each file's reading stands, and
+the rebuilt totals of the sessions touched, so a first scan of months of logs never
+holds other writers up for long. A scan that finds nothing new writes nothing. A line
+or file that can't be read is skipped with a message naming it, and changes nothing
+already stored.
 """
 
 import os
@@ -15,6 +17,9 @@ from ..db import write
 from . import BadRecord, Records, claude_code, codex, files, gemini_cli, sessions
 
 SOURCES = {module.SITE: module for module in (claude_code, codex, gemini_cli)}
+# Files whose new parts are stored in one transaction. A session's totals are rebuilt from
+# what is stored, so one spread over files in several transactions comes out the same.
+FILES_PER_COMMIT = 20
 
 
 class NoSuchFolder(ValueError):
@@ -67,11 +72,9 @@ def find_files(module, folders, records):
     return sorted(found)
 
 
-def read_source(db, module, folders):
-    """Read the new parts of the source's files: (Records, places reached, files found)."""
-    records = Records()
+def read_files(db, module, paths, records):
+    """Read the new parts of `paths` into `records`; returns the places reached."""
     places = []
-    paths = find_files(module, folders, records)
     for path in paths:
         place = files.known_place(db, path, module.SITE)
         try:
@@ -95,7 +98,7 @@ def read_source(db, module, folders):
                 records.skip(path, None, f"cannot read it ({error.strerror}); skipped")
                 continue
         places.append(place)
-    return records, places, len(paths)
+    return places
 
 
 def _read_lines(module, path, handle, place, records):
@@ -128,14 +131,25 @@ def scan(db, source, paths=None, env=None, home=None):
     started = time.monotonic()
     module = SOURCES[source]
     folders = roots(source, paths, env, home)
-    records, places, found = read_source(db, module, folders)
-    report = Report(source, [str(f) for f in folders], files_found=found,
-                    files_read=len(places), skipped=records.skipped)
-    if places:
+    skipped = Records()
+    found = find_files(module, folders, skipped)
+    report = Report(source, [str(f) for f in folders], files_found=len(found),
+                    skipped=skipped.skipped)
+    changed = set()
+    for start in range(0, len(found), FILES_PER_COMMIT):
+        records = Records()
+        places = read_files(db, module, found[start:start + FILES_PER_COMMIT], records)
+        report.skipped.extend(records.skipped)
+        if not places:
+            continue  # nothing new: not even a write transaction
         with write(db):
             figures = sessions.store(db, module.SITE, records)
             files.save_places(db, places)
-        report.sessions, report.requests = figures["sessions"], figures["requests"]
-        report.tokens, report.tokens_cache_read = figures["tokens"], figures["cache_read"]
+        report.files_read += len(places)
+        changed |= figures["changed"]
+        report.requests += figures["requests"]
+        report.tokens += figures["tokens"]
+        report.tokens_cache_read += figures["cache_read"]
+    report.sessions = len(changed)
     report.seconds = time.monotonic() - started
     return report

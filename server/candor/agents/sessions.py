@@ -53,7 +53,8 @@ ON CONFLICT (id) DO UPDATE SET
 def store(db, site, records):
     """Store a source's records and rebuild the sessions they touch (in the caller's write).
 
-    Returns what changed: {"sessions", "requests", "tokens", "cache_read"}.
+    Returns what changed: {"sessions", "changed" (their ids), "requests", "tokens",
+    "cache_read"}.
     """
     ids = {source_id: session_id(site, source_id) for source_id in
            {r.session for r in records.requests} | {s for s, _ in records.times}
@@ -88,6 +89,7 @@ def store(db, site, records):
     changed = [sid for sid in touched if before.get(sid) != after.get(sid)]
     return {
         "sessions": len(changed),
+        "changed": set(changed),
         "requests": sum(after.get(s, (0,))[0] - before.get(s, (0,))[0] for s in changed),
         "tokens": sum(after.get(s, (0, 0))[1] - before.get(s, (0, 0))[1] for s in changed),
         "cache_read": sum(after.get(s, (0, 0, 0))[2] - before.get(s, (0, 0, 0))[2]

@@ -10,7 +10,18 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from . import events, exports, health, journals, logins, pairing, sessions, settings, stats
+from . import (
+    agent_sources,
+    events,
+    exports,
+    health,
+    journals,
+    logins,
+    pairing,
+    sessions,
+    settings,
+    stats,
+)
 
 
 class JournalApi(Api):
@@ -39,7 +50,7 @@ def init_app(app):
     })
     api = JournalApi(app)
     for module in (health, events, sessions, stats, exports, journals, pairing, logins,
-                   settings):
+                   settings, agent_sources):
         api.register_blueprint(module.blp)
 
     @app.errorhandler(Exception)
