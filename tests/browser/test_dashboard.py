@@ -5,6 +5,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -249,3 +250,48 @@ def test_the_time_zone_is_changed_on_the_settings_page(demo, page):
     expect(page.locator("#time-zone-now")).to_have_text("Pacific/Auckland")
     assert api(demo, "/api/v1/settings/time-zone")["time_zone"] == "Pacific/Auckland"
     assert [e for e in page.errors if "422" not in e] == []
+
+
+def test_an_agent_source_is_switched_on_on_the_settings_page(tmp_path, page):
+    from agent_logs import claude_assistant, write_lines
+
+    home = tmp_path / "home"
+    session = "aaaaaaaa-1111-4111-8111-111111111111"
+    write_lines(home / ".claude" / "projects" / "-home-ann-candor" / f"{session}.jsonl",
+                [claude_assistant(session, "msg_1", "req_1", 0, (4, 30, 100, 0))])
+    server = start_server(tmp_path / "data", env={
+        "HOME": str(home), "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "XDG_CONFIG_HOME": ""})
+    server.token = security.read_token(server.data_dir)
+    try:
+        page.goto(server.login_link())
+        page.goto(f"{server.url}/settings")
+        claude = page.locator('tr[data-source="claude-code"]')
+        expect(claude).to_contain_text(str(home / ".claude" / "projects"))
+        expect(page.locator('tr[data-source="gemini-cli"]')).to_contain_text("not found here")
+        expect(page.locator('tr[data-source="gemini-cli"] input')).to_have_count(0)
+        results = Axe().run(page)
+        assert [v for v in results.response["violations"]
+                if v["impact"] in ("serious", "critical")] == [], results.generate_report()
+
+        claude.locator("input").check()
+        expect(page.locator("#agent-sources-status")).to_contain_text(
+            "Claude Code is scanned about once a minute")
+        def claude_source():
+            return next(s for s in api(server, "/api/v1/settings/agent-sources")["sources"]
+                        if s["source"] == "claude-code")
+
+        assert claude_source()["on"] is True
+        deadline = time.monotonic() + 15  # scanned at once, not a minute later
+        while claude_source()["sessions"] != 1:
+            assert time.monotonic() < deadline, "not scanned"
+            time.sleep(0.05)
+        page.reload()
+        expect(claude.locator('td[data-label="Sessions"]')).to_have_text("1")
+        claude.locator("input").uncheck()
+        expect(page.locator("#agent-sources-status")).to_contain_text("no longer scanned")
+        assert claude_source()["on"] is False
+        page.set_viewport_size({"width": 390, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.errors == []
+    finally:
+        server.kill(sig=15)
