@@ -27,6 +27,7 @@ def test_claude_prompts_are_read_from_the_live_editor_not_the_inert_server_rende
     # The page keeps the SSR textarea, inert and invisible, before the live editor.
     page = open_fixture(browser, "https://claude.ai/new")
     page.wait_for_selector('[data-testid="chat-input"]')
+    browser.wait_for_health("claude")  # the content script watches the page
     assert page.locator('[inert] textarea[data-testid="chat-input-ssr"]').count() == 1
     first = "Sent with the Enter key"
     page.click('[data-testid="chat-input"]')
@@ -73,6 +74,7 @@ def test_gemini_counts_each_answer_once_through_nested_wrappers_and_re_renders(b
     # Each prompt makes the page render the earlier answers again (new elements, same ids).
     page = open_fixture(browser, "https://gemini.google.com/app", rerender=True)
     page.wait_for_selector("body[data-ready]")
+    browser.wait_for_health("gemini", status="ok")  # the content script watches the page
     lengths = []
     for n in range(1, 4):
         page.click("rich-textarea .ql-editor")
@@ -119,6 +121,7 @@ def test_a_gemini_share_page_is_neither_a_session_nor_an_alarm(browser):
 
 def test_copilot_copy_button_inside_the_answer_counts_a_copy(browser):
     page = open_fixture(browser, "https://copilot.microsoft.com/")
+    browser.wait_for_health("copilot", status="ok")  # the content script watches the page
     prompt = "How do I parse a CSV file on Copilot?"
     page.click("#userInput")
     page.keyboard.type(prompt)
@@ -139,6 +142,7 @@ def test_copilot_copy_button_inside_the_answer_counts_a_copy(browser):
 
 def test_deepseek_answers_in_reused_rows_of_its_virtual_list_count_once(browser):
     page = open_fixture(browser, "https://chat.deepseek.com/a/chat/s/1234-abcd")
+    browser.wait_for_health("deepseek", status="ok")  # the content script watches the page
     questions = ["What about quoting?", "And very large files?"]
     for n, question in enumerate(questions, start=1):
         page.click("#chat-input")
