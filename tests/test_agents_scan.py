@@ -390,7 +390,7 @@ def test_an_agent_sessions_page_shows_its_exact_counts(run, client, app):
         "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "XDG_CONFIG_HOME": ""})
     assert result.exit_code == 0
     page = client.get(f"/sessions/{sid('codex', CODEX)}").get_data(as_text=True)
-    assert "A codex agent session in candor (feature)" in page
+    assert "A Codex CLI agent session in candor (feature)" in page
     assert "<dt>Model calls</dt><dd>2</dd>" in page
     assert "700 / " in page and "exact, from the agent" in page
     assert "~" not in page.split("<dl")[1].split("</dl>")[0]  # exact, not estimated
@@ -405,6 +405,6 @@ def test_the_review_queue_lists_agent_sessions_with_their_exact_counts(run, clie
         "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "", "XDG_CONFIG_HOME": ""})
     assert result.exit_code == 0
     page = client.get("/review").get_data(as_text=True)
-    assert "A codex agent session in candor (feature)" in page
+    assert "A Codex CLI agent session in candor (feature)" in page
     assert "2 model calls / " in page and "0 prompts" not in page
     assert "4,300 cache reads" in page

@@ -391,3 +391,18 @@ def test_the_list_answers_sessions_as_the_schema_dumps_them(client, db):
     assert [listed(s) for s in sessions] == SessionSchema(many=True).dump(sessions)
     answered = client.get("/api/v1/sessions").json["sessions"]
     assert answered == SessionSchema(many=True).dump(journal.list_sessions(db, limit=50)[0])
+
+
+def test_pages_name_sites_as_people_do(client, db):
+    chat, custom = new_id(), new_id()
+    sent = batch(event(chat, "activity", active_ms=60_000),
+                 event(custom, "activity", active_ms=60_000, site="custom:ai.corp.example"))
+    assert client.post("/api/v1/events", json=sent).json["accepted"] == 2
+    session = client.get(f"/sessions/{chat}").get_data(as_text=True)
+    assert "A ChatGPT session" in session and "A chatgpt session" not in session
+    review = client.get("/review").get_data(as_text=True)
+    assert '<span class="site">ai.corp.example</span>' in review
+    assert '<span class="site">ChatGPT</span>' in review
+    assert ">custom:ai.corp.example<" not in review
+    overview = client.get("/?range=4w").get_data(as_text=True)
+    assert "ChatGPT" in overview and "ai.corp.example" in overview

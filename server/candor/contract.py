@@ -35,3 +35,16 @@ AGENT_SITES = tuple(CONTRACT["agent_sites"])
 AGENT_SITE_LABELS = {entry["site"]: entry["label"] for entry in AGENT_SITES}
 
 SIGNALS = tuple(CONTRACT["signals"])
+
+
+def site_name(site):
+    """A site as people name it: "ChatGPT", "Claude Code", a custom site's host, an agent's."""
+    site = str(site or "")
+    if site in SITE_LABELS:
+        return SITE_LABELS[site]
+    if site in AGENT_SITE_LABELS:
+        return AGENT_SITE_LABELS[site]
+    for prefix in ("custom:", "otel:"):
+        if site.startswith(prefix):
+            return site[len(prefix):]
+    return site

@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
-from .. import __version__, charts, coach, journal, logins, report, security, signals, time_zone
+from .. import (
+    __version__, charts, coach, contract, journal, logins, report, security, signals, time_zone,
+)
 from ..agents import background
 from ..api import logins as api_logins
 from ..api import pairing
@@ -85,7 +87,8 @@ def _overview(db, imported=None):
         low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
         tag_chart=charts.time_by_tag(weekly),
         ratio_chart=charts.ratio_over_time(weekly["groups"]),
-        site_chart=charts.time_by(by_site[:10], "Active time by site", horizontal=True,
+        site_chart=charts.time_by([{**g, "key": contract.site_name(g["key"])}
+                                   for g in by_site[:10]], "Active time by site", horizontal=True,
                                   width=480, height=170 + 30 * min(len(by_site), 10)),
         hour_chart=charts.time_by(by_hour, "Busiest hours (minutes by hour of day)",
                                   width=480, height=450),
@@ -225,6 +228,9 @@ _COUNTED_WITH = {
 def counted_with(tokenizer):
     """How a session's tokens were counted, in words ('' when it has none)."""
     return _COUNTED_WITH.get(tokenizer, "")
+
+
+bp.app_template_filter("site_name")(contract.site_name)
 
 
 @bp.app_template_filter("percent")
