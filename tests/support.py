@@ -30,6 +30,15 @@ def log_in(client, data_dir):
     return client.get(f"/login?code={code}", headers=NAVIGATE)
 
 
+def candor(*args, data_dir, tz):
+    """Run the `candor` command in its own process, with its data dir and a time zone (TZ)."""
+    done = subprocess.run([sys.executable, "-m", "candor", *args], capture_output=True,
+                          text=True, timeout=60,
+                          env={**os.environ, "CANDOR_DATA_DIR": str(data_dir), "TZ": tz})
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def new_id():
     return str(uuid.uuid4())
 

@@ -2,30 +2,19 @@
 
 import hashlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
 import requests
 import sqlite_utils
-from support import batch, event, new_id, start_server
+from support import batch, candor, event, new_id, start_server
 
 from candor import coach, export, ingest, journal, migrations, report, time_zone
 from candor.db import connect
 from candor.schemas import load_event
 
 NINE_PM = datetime(2026, 11, 9, 20, 0, tzinfo=timezone.utc)  # 01:30 on the 10th in India
-
-
-def candor(*args, data_dir, tz):
-    done = subprocess.run([sys.executable, "-m", "candor", *args], capture_output=True,
-                          text=True, timeout=60,
-                          env={**os.environ, "CANDOR_DATA_DIR": str(data_dir), "TZ": tz})
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def fingerprint(path):

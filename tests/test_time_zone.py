@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import requests
-from support import batch, event, new_id, start_server
+from support import batch, candor, event, new_id, start_server
 
 from candor import export, ingest, journal, report, time_zone
 from candor.db import connect
@@ -46,14 +46,6 @@ def python(code, env):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
-
-
-def candor(*args, data_dir, tz):
-    done = subprocess.run([sys.executable, "-m", "candor", *args], capture_output=True,
-                          text=True, timeout=60,
-                          env={**os.environ, "CANDOR_DATA_DIR": str(data_dir), "TZ": tz})
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def test_a_new_journal_takes_the_machines_zone_by_its_iana_name(tmp_path):

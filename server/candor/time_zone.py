@@ -142,7 +142,3 @@ def day_start(day, zone_info):
     # with the offset before the change: the moment the day begins.
     return datetime(day.year, day.month, day.day, tzinfo=zone_info)
 
-
-def local_date(ms, zone_info):
-    """The date, in `zone_info`, of a time in milliseconds since the epoch."""
-    return datetime.fromtimestamp(ms / 1000, zone_info).date()
