@@ -1,6 +1,7 @@
 """The dashboard's logins: random ids from single-use links, honoured only from our own pages."""
 
 import re
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -108,4 +109,11 @@ def test_candor_token_rotate_logs_every_browser_out(app, dashboard, monkeypatch)
 def test_the_credentials_file_is_private_and_apart_from_the_journal(app, dashboard):
     path = logins.path(app.config["DATA_DIR"])
     assert path.stat().st_mode & 0o777 == 0o600
-    assert path.name != "candor.db"
+    # A backup or an export of the journal never carries a login or a code.
+    journal = sqlite3.connect(app.config["DATABASE"])
+    tables = {name for (name,) in journal.execute("SELECT name FROM sqlite_master")}
+    journal.close()
+    assert not tables & {"logins", "one_time_codes"}
+    credentials = sqlite3.connect(path)
+    assert credentials.execute("SELECT count(*) FROM logins").fetchone() == (1,)
+    credentials.close()
