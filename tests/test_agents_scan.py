@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from candor.agents import files
 from candor.cli import main
 from candor.db import connect
+from candor.journal import AGENT_TABLES
 
 A = "aaaaaaaa-1111-4111-8111-111111111111"
 B = "bbbbbbbb-2222-4222-8222-222222222222"
@@ -354,7 +355,7 @@ def test_a_forgotten_agent_session_leaves_nothing_and_stays_forgotten(run, clien
     gone = sid("claude-code", A)
     assert client.delete(f"/api/v1/sessions/{gone}").status_code == 204
     data_dir = Path(app.config["DATA_DIR"])
-    for table in ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects"):
+    for table in AGENT_TABLES:
         assert journal_rows(data_dir, f"SELECT count(*) FROM {table} WHERE session_id = ?",
                             [gone]) == [(0,)], table
     path = next(run.home.glob(".claude/projects/-home-ann-candor/*.jsonl"))
@@ -365,7 +366,7 @@ def test_a_forgotten_agent_session_leaves_nothing_and_stays_forgotten(run, clien
     everything = client.delete("/api/v1/sessions", query_string={
         "confirm": "forget everything"}).get_json()
     assert everything["forgotten"] == 3
-    for table in ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects"):
+    for table in AGENT_TABLES:
         assert journal_rows(data_dir, f"SELECT count(*) FROM {table}") == [(0,)], table
 
 

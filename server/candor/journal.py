@@ -293,10 +293,12 @@ def tag_history(db, session_id):
     ]
 
 
-# An agent session's requests, record times, tool call ids and projects (agents/sessions.py).
-# Which files were read how far (agent_files) stays: a scan doesn't read them again, and
-# a forgotten session's records in them stay out.
-AGENT_TABLES = ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects")
+# An agent session's requests, record times, tool calls, projects, prompts, failed
+# requests and metric points (agents/sessions.py). Which files were read how far
+# (agent_files) stays: a scan doesn't read them again, and a forgotten session's records
+# in them stay out.
+AGENT_TABLES = ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects",
+                "agent_prompts", "agent_errors", "agent_metrics")
 
 # What forgetting everything leaves in place, as its answer names it.
 KEPT_BY_FORGETTING = (

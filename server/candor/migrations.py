@@ -424,3 +424,50 @@ def m012(db):
         "CREATE TABLE agent_projects (session_id TEXT NOT NULL, ts INTEGER NOT NULL, "
         "project TEXT NOT NULL, PRIMARY KEY (session_id, ts, project)) WITHOUT ROWID"
     )
+
+
+@journal(name="m013_agent_outcomes")
+def m013(db):
+    """What an agent session did and how it went: tool names, the person's prompts, failed
+    requests, OTLP metric points, and the outcome counts rebuilt from them.
+
+    `agent_metrics` keeps each point once, by its series (the metric and its attributes)
+    and time, so an exporter re-sending a batch counts nothing twice; a cumulative series
+    counts its latest point, a delta series the sum of its points.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE agent_tool_calls ADD COLUMN tool TEXT;
+        ALTER TABLE agent_tool_calls ADD COLUMN ts INTEGER;
+
+        CREATE TABLE agent_prompts (
+            session_id TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            PRIMARY KEY (session_id, ts)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE agent_errors (
+            session_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            PRIMARY KEY (session_id, key)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE agent_metrics (
+            series TEXT NOT NULL,
+            ts INTEGER NOT NULL,
+            session_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            cumulative INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (series, ts)
+        ) WITHOUT ROWID;
+        CREATE INDEX agent_metrics_by_session ON agent_metrics (session_id, name);
+
+        ALTER TABLE sessions ADD COLUMN edits INTEGER;
+        ALTER TABLE sessions ADD COLUMN lines_changed INTEGER;
+        ALTER TABLE sessions ADD COLUMN commits INTEGER;
+        ALTER TABLE sessions ADD COLUMN pull_requests INTEGER;
+        """,
+    )

@@ -65,6 +65,12 @@ def obj(mapping, name):
     raise BadRecord(f"{name} is not an object")
 
 
+def tool_name(mapping):
+    """A tool's name (mapping["name"]) if it is text, else None; never its input."""
+    value = mapping.get("name")
+    return value[:100] if isinstance(value, str) and value else None
+
+
 def project(cwd, branch=None):
     """The working folder's last part, and the git branch: 'candor (main)'."""
     if not isinstance(cwd, str) or not cwd.strip("/\\"):
@@ -98,13 +104,38 @@ class Request:
         return total * 2 + int(self.preferred)
 
 
+@dataclass(frozen=True)
+class Metric:
+    """One point of a metric an agent reported about a session (OTLP).
+
+    `series` names the metric and its attributes; a point is kept once per series and
+    time. `name` is what Candor counts it as: one of METRIC_NAMES.
+    """
+
+    session: str
+    series: str
+    ts: int
+    name: str
+    value: float
+    cumulative: bool = False
+
+
+# What agent metrics Candor counts: lines of code changed, commits, pull requests made,
+# and the agent's own measure of active time (milliseconds).
+METRIC_NAMES = ("lines_changed", "commits", "pull_requests", "active_ms")
+
+
 @dataclass
 class Records:
-    """What a source's lines said: requests, record times, tool call ids, projects."""
+    """What a source's lines said: requests, record times, tool calls, prompts, failed
+    requests, metric points, projects."""
 
     requests: list = field(default_factory=list)
     times: set = field(default_factory=set)        # (session, ms)
-    tool_calls: set = field(default_factory=set)   # (session, call id)
+    tool_calls: set = field(default_factory=set)   # (session, call id, tool name, ms)
+    prompts: set = field(default_factory=set)      # (session, ms): the person asked
+    errors: set = field(default_factory=set)       # (session, request key, ms): it failed
+    metrics: set = field(default_factory=set)      # Metric points
     projects: dict = field(default_factory=dict)   # session -> (ms, project)
     skipped: list = field(default_factory=list)    # "path:line: why"
     lines: int = 0

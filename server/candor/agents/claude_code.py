@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from . import BadRecord, Request, count, ms, obj, project, text
+from . import BadRecord, Request, count, ms, obj, project, text, tool_name
 
 SITE = "claude-code"
 FILE_PATTERN = "*.jsonl"
@@ -99,7 +99,7 @@ def read_line(path, number, line, place, records):
         for block in content:
             if (isinstance(block, dict) and block.get("type") == "tool_use"
                     and isinstance(block.get("id"), str)):
-                records.tool_calls.add((session, block["id"][:200]))
+                records.tool_calls.add((session, block["id"][:200], tool_name(block), when))
     message_id, request_id = text(message, "id"), text(record, "requestId")
     model = text(message, "model")
     if not usage or not message_id or request_id == "" or not model or model == "<synthetic>":

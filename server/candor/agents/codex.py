@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 
-from . import BadRecord, Request, count, ms, obj, project, text
+from . import BadRecord, Request, count, ms, obj, project, text, tool_name
 
 SITE = "codex"
 FILE_PATTERN = "rollout-*.jsonl"
@@ -61,7 +61,8 @@ def read_line(path, number, line, place, records):
         payload = obj(json.loads(line), "payload")
         if str(payload.get("type", "")).endswith("_call") and isinstance(
                 payload.get("call_id"), str):
-            records.tool_calls.add((_session(path, state), payload["call_id"][:200]))
+            records.tool_calls.add((_session(path, state), payload["call_id"][:200],
+                                    tool_name(payload), when))
     if when is not None and not replayed:
         records.times.add((_session(path, state), when))
 

@@ -9,7 +9,7 @@ Candor's tokens_in is the uncached input and tokens_out includes the thoughts.
 import json
 from pathlib import Path
 
-from . import BadRecord, Request, count, ms, obj, text
+from . import BadRecord, Request, count, ms, obj, text, tool_name
 
 SITE = "gemini-cli"
 FILE_PATTERN = "*.json"
@@ -47,7 +47,7 @@ def read_document(path, data, records):
             continue
         for call in message.get("toolCalls") or []:
             if isinstance(call, dict) and isinstance(call.get("id"), str):
-                records.tool_calls.add((session, call["id"][:200]))
+                records.tool_calls.add((session, call["id"][:200], tool_name(call), when))
         tokens = obj(message, "tokens")
         if not tokens:
             continue

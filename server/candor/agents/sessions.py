@@ -35,8 +35,9 @@ WHERE excluded.rank > agent_requests.rank
 _SESSION_UPSERT = """
 INSERT INTO sessions (id, site, site_key, kind, started_at, ended_at, active_ms,
     est_tokens_in, est_tokens_out, model, tokens_in, tokens_out, tokens_cache_read,
-    tokens_cache_write, tokens_reasoning, requests, tool_calls, models, project, signals)
-VALUES (?, ?, '', 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]')
+    tokens_cache_write, tokens_reasoning, requests, tool_calls, models, project, edits,
+    lines_changed, commits, pull_requests, signals)
+VALUES (?, ?, '', 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]')
 ON CONFLICT (id) DO UPDATE SET
     started_at = excluded.started_at, ended_at = excluded.ended_at,
     active_ms = excluded.active_ms, est_tokens_in = excluded.est_tokens_in,
@@ -46,7 +47,9 @@ ON CONFLICT (id) DO UPDATE SET
     tokens_cache_write = excluded.tokens_cache_write,
     tokens_reasoning = excluded.tokens_reasoning, requests = excluded.requests,
     tool_calls = excluded.tool_calls, models = excluded.models,
-    project = excluded.project
+    project = excluded.project, edits = excluded.edits,
+    lines_changed = excluded.lines_changed, commits = excluded.commits,
+    pull_requests = excluded.pull_requests
 """
 
 
@@ -58,7 +61,9 @@ def store(db, site, records):
     """
     ids = {source_id: session_id(site, source_id) for source_id in
            {r.session for r in records.requests} | {s for s, _ in records.times}
-           | {s for s, _ in records.tool_calls} | set(records.projects)}
+           | {c[0] for c in records.tool_calls} | {s for s, _ in records.prompts}
+           | {e[0] for e in records.errors} | {m.session for m in records.metrics}
+           | set(records.projects)}
     touched = set(ids.values())
     # A request whose better copy is in another session moves there: rebuild both.
     keys = sorted({r.key for r in records.requests})
@@ -77,8 +82,21 @@ def store(db, site, records):
     db.conn.executemany("INSERT OR IGNORE INTO agent_times (session_id, ts) VALUES (?, ?)",
                         [(ids[s], ts) for s, ts in records.times if ids[s] not in forgotten])
     db.conn.executemany(
-        "INSERT OR IGNORE INTO agent_tool_calls (session_id, call_id) VALUES (?, ?)",
-        [(ids[s], c) for s, c in records.tool_calls if ids[s] not in forgotten])
+        "INSERT INTO agent_tool_calls (session_id, call_id, tool, ts) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO UPDATE SET tool = coalesce(tool, excluded.tool), "
+        "ts = coalesce(ts, excluded.ts)",
+        [(ids[s], c, tool, ts) for s, c, tool, ts in records.tool_calls
+         if ids[s] not in forgotten])
+    db.conn.executemany("INSERT OR IGNORE INTO agent_prompts (session_id, ts) VALUES (?, ?)",
+                        [(ids[s], ts) for s, ts in records.prompts if ids[s] not in forgotten])
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO agent_errors (session_id, key, ts) VALUES (?, ?, ?)",
+        [(ids[s], key, ts) for s, key, ts in records.errors if ids[s] not in forgotten])
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO agent_metrics (series, ts, session_id, name, value, cumulative) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(m.series, m.ts, ids[m.session], m.name, m.value, int(m.cumulative))
+         for m in records.metrics if ids[m.session] not in forgotten])
     db.conn.executemany(
         "INSERT OR IGNORE INTO agent_projects (session_id, ts, project) VALUES (?, ?, ?)",
         [(ids[s], ts, p) for s, (ts, p) in records.projects.items() if ids[s] not in forgotten])
@@ -131,6 +149,40 @@ def active_by_bucket(times):
     return buckets
 
 
+# Tools that change files: their calls count as the session's edits (an outcome), by the
+# names Claude Code, Codex and Gemini CLI give them.
+EDIT_TOOLS = frozenset({
+    "Edit", "MultiEdit", "Write", "NotebookEdit",  # Claude Code
+    "apply_patch",                                  # Codex
+    "replace", "write_file", "edit",                # Gemini CLI
+})
+
+
+def metric_totals(db, sid):
+    """{name: (total, {bucket: part})} of a session's metric points.
+
+    A cumulative series is turned into the steps between its points (a drop means the
+    sender restarted: the point counts whole), so its total is its latest value.
+    """
+    totals = {}
+    previous = {}
+    for series, ts, name, value, cumulative in db.conn.execute(
+            "SELECT series, ts, name, value, cumulative FROM agent_metrics "
+            "WHERE session_id = ? ORDER BY series, ts", [sid]):
+        step = value
+        if cumulative:
+            before = previous.get(series)
+            if before is not None and value >= before:
+                step = value - before
+            previous[series] = value
+        total, buckets = totals.setdefault(name, [0, {}])
+        bucket = ts // 1000 // BUCKET_SECONDS * BUCKET_SECONDS
+        buckets[bucket] = buckets.get(bucket, 0) + step
+        totals[name][0] = total + step
+    return {name: (round(total), {b: round(v) for b, v in buckets.items()})
+            for name, (total, buckets) in totals.items()}
+
+
 def rebuild(db, site, sid):
     """Rebuild one agent session's totals and buckets from its requests and times."""
     requests = db.conn.execute(
@@ -141,7 +193,9 @@ def rebuild(db, site, sid):
         return  # a session is made by its first request
     times = sorted({ts for (ts,) in db.conn.execute(
         "SELECT ts FROM agent_times WHERE session_id = ?", [sid])} | {r[0] for r in requests})
-    active = active_by_bucket(times)
+    metrics = metric_totals(db, sid)
+    # The agent's own measure of active time, where it sends one, beats the record gaps.
+    active = metrics["active_ms"][1] if "active_ms" in metrics else active_by_bucket(times)
     tokens = {}
     sums = [None] * 5
     for ts, _, *figures in requests:
@@ -155,13 +209,17 @@ def rebuild(db, site, sid):
     project = db.conn.execute(  # the latest record's
         "SELECT project FROM agent_projects WHERE session_id = ? ORDER BY ts DESC, project "
         "LIMIT 1", [sid]).fetchone()
-    tool_calls = db.conn.execute("SELECT count(*) FROM agent_tool_calls WHERE session_id = ?",
-                                 [sid]).fetchone()[0]
+    tool_calls, edits = db.conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE tool IN "
+        f"({', '.join('?' * len(EDIT_TOOLS))})) FROM agent_tool_calls WHERE session_id = ?",
+        [*sorted(EDIT_TOOLS), sid]).fetchone()
     db.conn.execute(_SESSION_UPSERT, [
         sid, site, times[0], times[-1], sum(active.values()),
         (tokens_in or 0) + (cache_write or 0), tokens_out or 0, latest_model,
         tokens_in, tokens_out, cache_read, cache_write, reasoning, len(requests), tool_calls,
-        json.dumps(models), project[0] if project else None])
+        json.dumps(models), project[0] if project else None, edits,
+        *(metrics[name][0] if name in metrics else None
+          for name in ("lines_changed", "commits", "pull_requests"))])
     # The buckets are replaced, not added to: the per-day totals' triggers follow.
     db.conn.execute("DELETE FROM session_buckets WHERE session_id = ?", [sid])
     db.conn.executemany(
