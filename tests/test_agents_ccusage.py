@@ -96,6 +96,8 @@ def claude_tree(root):
         # a running subagent's request, nested (also in the subagent's own file)
         claude_progress(a, "msg_s1", "req_s1", 9, (3, 80, 900, 0)),
         claude_progress(a, "msg_s3", "req_s3", 9.2, (2, 20, 30, 900)),  # only here
+        # caught while streaming: this copy is partial, but it is not in a side chain
+        claude_progress(a, "msg_s2", "req_s2", 10, (3, 6, 50, 900)),
         claude_assistant(a, "msg_syn", "req_syn", 9.5, (0, 0, 0, 0), model="<synthetic>"),
         {**claude_assistant(a, "msg_err", "req_err", 9.6, (0, 0, 0, 0)),
          "isApiErrorMessage": True},

@@ -98,10 +98,14 @@ class Request:
 
     @property
     def rank(self):
-        """Of two copies of one request the larger total wins, then the preferred one."""
+        """Of two copies of one request the preferred one wins, then the larger total.
+
+        As ccusage counts: a copy outside any side chain caught while streaming (partial
+        output) still beats a side chain's whole one.
+        """
         total = sum(v or 0 for v in (self.tokens_in, self.tokens_out, self.tokens_cache_read,
                                      self.tokens_cache_write))
-        return total * 2 + int(self.preferred)
+        return (int(self.preferred) << 62) + min(total, (1 << 62) - 1)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A request is written again while it streams (growing output_tokens) and replayed in
 side chains; subagents write projects/<project>/<sessionId>/subagents/agent-*.jsonl,
 which count toward their parent session. A request is keyed by message.id + requestId
-(its copies keep the largest token total, then the one not in a side chain), as
+(of its copies, one not in a side chain wins, then the largest token total), as
 ccusage counts them. Only lines holding "usage" are parsed; of the others only the
 timestamp and sessionId are picked out.
 """
