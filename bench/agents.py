@@ -1,0 +1,179 @@
+"""How fast `candor agents scan` reads Claude Code transcripts, beside ccusage on the same tree.
+
+    .venv/bin/python bench/agents.py [--size-mb 500] [--quick] [--rounds 2] [--tree DIR]
+
+Writes a tree of about --size-mb MB of Claude Code transcripts (bench/_transcripts.py:
+thousands of files, most bytes in message text, streaming repeats, side chains,
+subagents' files) in a temporary folder, then, in the same run: `ccusage claude daily
+--json` on it (node_modules/.bin/ccusage, CLAUDE_CONFIG_DIR pointed at the tree) and
+the first `candor agents scan --source claude-code --path DIR` (the real command, a
+fresh data dir each round; the best of --rounds for each); a scan with nothing new;
+then one file grows by 1 MB and the scan runs again (ccusage, which has no memory of
+earlier runs, reads the whole tree again: its figure is beside each). The journal's
+tokens per day must equal ccusage's, before and after the growth, or the run fails.
+No home folder is read: HOME and the data dir are in the temporary folder.
+
+Targets (2 cores): the first scan at least as fast as ccusage; a scan with nothing new
+<= 1 s; a scan after one file grew by 1 MB <= 1 s; every day's tokens equal ccusage's.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _transcripts import Writer
+
+from candor.db import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+CCUSAGE = ROOT / "node_modules" / ".bin" / "ccusage"
+TIMEOUT = 900  # seconds, for any one command
+MB = 1024 * 1024
+
+
+def run(command, env, what):
+    """Run `command`; returns (seconds, stdout). Fails the benchmark if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"{what} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return seconds, done.stdout
+
+
+def ccusage(tree, home):
+    """Seconds, and {day: [input, output, cache read, cache write]} from ccusage."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "CLAUDE_CONFIG_DIR": str(tree)}
+    seconds, out = run([str(CCUSAGE), "claude", "daily", "--json", "--offline", "-z", "UTC"],
+                       env, "ccusage")
+    days = {row["date"]: [row["inputTokens"], row["outputTokens"], row["cacheReadTokens"],
+                          row["cacheCreationTokens"]] for row in json.loads(out)["daily"]}
+    return seconds, days
+
+
+def candor(data_dir, home, *args):
+    """Seconds and output of the real `candor` command with its own data dir and home."""
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "CANDOR_DATA_DIR": str(data_dir)}
+    return run([sys.executable, "-m", "candor", *args], env, f"candor {' '.join(args)}")
+
+
+def scan(data_dir, home, tree):
+    seconds, out = candor(data_dir, home, "agents", "scan", "--source", "claude-code",
+                          "--path", str(tree / "projects"))
+    return seconds, out.strip()
+
+
+def journal_days(data_dir):
+    """{UTC day: [input, output, cache read, cache write]} from the journal's requests."""
+    db = connect(str(data_dir / "candor.db"))
+    try:
+        return {day: list(row) for day, *row in db.conn.execute(
+            "SELECT local_day(r.ts / 1000), sum(r.tokens_in), sum(r.tokens_out), "
+            "sum(r.tokens_cache_read), sum(coalesce(r.tokens_cache_write, 0)) "
+            "FROM agent_requests r JOIN sessions s ON s.id = r.session_id "
+            "WHERE s.site = 'claude-code' GROUP BY 1")}
+    finally:
+        db.close()
+
+
+def compare(data_dir, theirs, when):
+    """How many of ccusage's days the journal matches; exits naming the first difference."""
+    ours = journal_days(data_dir)
+    for day in sorted(set(ours) | set(theirs)):
+        if ours.get(day) != theirs.get(day):
+            sys.exit(f"{when}: {day}: Candor {ours.get(day)} != ccusage {theirs.get(day)} "
+                     "(input, output, cache read, cache write)")
+    return len(theirs)
+
+
+def fresh_journal(tmp, name, home):
+    data_dir = tmp / name
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    candor(data_dir, home, "time-zone", "UTC")  # days as ccusage -z UTC counts them
+    return data_dir
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=500, help="size of the tree written")
+    parser.add_argument("--quick", action="store_true", help="a 40 MB tree, one round")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="first scans (and ccusage runs), alternated; the best counts")
+    parser.add_argument("--tree", help="write the tree in this folder (not yet holding one) "
+                                       "and keep it")
+    args = parser.parse_args()
+    if args.quick:
+        args.size_mb, args.rounds = 40, 1
+    if not CCUSAGE.exists():
+        sys.exit("ccusage is missing: npm ci installs it (package.json)")
+    with tempfile.TemporaryDirectory(prefix="candor-bench-agents-") as tmp_name:
+        tmp = Path(tmp_name)
+        home = tmp / "home"
+        home.mkdir()
+        tree = Path(args.tree) if args.tree else tmp / "claude"
+        if (tree / "projects").exists():
+            sys.exit(f"{tree} already holds a tree: give an empty folder")
+        writer = Writer(tree)
+        started = time.perf_counter()
+        sessions = writer.tree(args.size_mb * 1_000_000)
+        size = writer.bytes
+        print(f"wrote {size / MB:,.0f} MB in {writer.files:,} files ({len(sessions):,} "
+              f"sessions) in {time.perf_counter() - started:.0f} s", flush=True)
+
+        firsts, theirs_first = [], []
+        for n in range(args.rounds):
+            seconds, days = ccusage(tree, home)
+            theirs_first.append(seconds)
+            print(f"round {n + 1}: ccusage {seconds:.2f} s", end="", flush=True)
+            data_dir = fresh_journal(tmp, "data", home)
+            seconds, out = scan(data_dir, home, tree)
+            firsts.append(seconds)
+            print(f", candor {seconds:.2f} s: {out}", flush=True)
+        matched_first = compare(data_dir, days, "first scan")
+
+        again, out_again = scan(data_dir, home, tree)
+        print(f"nothing new: {again:.2f} s: {out_again}", flush=True)
+
+        path, session = max(sessions, key=lambda s: s[0].stat().st_size)
+        grown = writer.grow(path, session, MB)
+        after, out_after = scan(data_dir, home, tree)
+        print(f"{path.name} grew by {grown / MB:.2f} MB: {after:.2f} s: {out_after}",
+              flush=True)
+        theirs_after, days_after = ccusage(tree, home)
+        matched_after = compare(data_dir, days_after, "after the growth")
+        if not re.search(r"\b1 of [\d,]+ files read", out_after):
+            sys.exit("the scan after the growth did not read exactly one file")
+
+    first, baseline = min(firsts), min(theirs_first)
+    rows = [
+        (f"first scan, {size / MB:,.0f} MB", first, baseline, first <= baseline,
+         "<= ccusage"),
+        ("  (throughput, MB/s)", size / MB / first, size / MB / baseline, None, ""),
+        ("scan, nothing new", again, baseline, again <= 1, "<= 1 s"),
+        ("scan, one file grew 1 MB", after, theirs_after, after <= 1, "<= 1 s"),
+    ]
+    print()
+    print(f"{'figure':<28} {'Candor':>9} {'ccusage':>9} {'ratio':>7}  {'target':<11} met")
+    for name, ours, theirs, met, target in rows:
+        unit = "" if "MB/s" in name else " s"
+        ratio = theirs / ours if "MB/s" not in name else ours / theirs
+        print(f"{name:<28} {ours:>7.2f}{unit:2} {theirs:>7.2f}{unit:2} {ratio:>6.1f}x  "
+              f"{target:<11} {'' if met is None else ('yes' if met else 'NO')}")
+    print(f"{'days equal to ccusage':<28} {matched_first:>9} {'':>9} {'':>7}  "
+          f"{'all':<11} yes (and {matched_after} after the growth)")
+    version = subprocess.run([str(CCUSAGE), "--version"], capture_output=True, text=True,
+                             timeout=60).stdout.strip()
+    print(f"ratio: how many times faster Candor is; Python {sys.version.split()[0]}, "
+          f"{version}, {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
