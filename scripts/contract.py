@@ -47,6 +47,8 @@ _EXPORTS = (  # (name, doc, how to read it from the contract)
      lambda c: c["context_fields"]),
     ("LIMITS", "The server's bounds: events per batch, counts, active_ms, string lengths.",
      lambda c: c["limits"]),
+    ("CLIENT_FIELDS", "The batch's client object: its fields and what each holds (text, count).",
+     lambda c: c["client_fields"]),
     ("SITES", "Known sites, in the order the options page lists them.", lambda c: c["sites"]),
     ("SIGNALS", "Names of the signals the server may suggest on a session.",
      lambda c: c["signals"]),

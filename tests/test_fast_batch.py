@@ -92,8 +92,8 @@ def test_the_fast_path_takes_the_ordinary_events():
              "prompt_chars": 12, "est_tokens": 3, "fingerprint": "00ff00ff00ff00ff",
              "model": "gpt-5"}
     body = json.dumps({"client": {"id": "c", "browser": "firefox"}, "events": [event]})
-    client_id, rows = fast_batch.decode(body.encode())
-    assert client_id == "c"
+    client, rows = fast_batch.decode(body.encode())
+    assert client == {"id": "c", "browser": "firefox"}
     assert rows == [load_event(event)]
     assert rows[0]["id"] == event["id"].lower()
 

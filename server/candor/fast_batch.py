@@ -72,6 +72,7 @@ class Client(Struct, forbid_unknown_fields=True):
     extension_version: (
         Annotated[str, Meta(max_length=CLIENT_MAX_LENGTHS["extension_version"])] | UnsetType
     ) = UNSET
+    waiting: Count | UnsetType = UNSET
 
 
 Event = Union[tuple(EVENT_STRUCTS.values())]  # noqa: UP007 (a union built at run time)
@@ -86,7 +87,7 @@ _decoder = msgspec.json.Decoder(Batch)
 
 
 def decode(body):
-    """The batch's client id and event rows, or None if anything needs a closer look."""
+    """The batch's client (a dict) and event rows, or None if anything needs a closer look."""
     try:
         batch = _decoder.decode(body)
     except (msgspec.MsgspecError, ValueError, RecursionError):  # the slow path says what
@@ -101,4 +102,4 @@ def decode(body):
         row["id"] = row["id"].lower()
         row["session_id"] = row["session_id"].lower()
         rows.append(row)
-    return batch.client.id, rows
+    return msgspec.to_builtins(batch.client), rows

@@ -13,7 +13,7 @@ from operator import itemgetter
 
 from marshmallow import ValidationError
 
-from . import fast_batch, signals
+from . import clients, fast_batch, signals
 from .db import write_together
 from .migrations import BUCKET_SECONDS
 from .schemas import (
@@ -59,7 +59,7 @@ class BatchResult:
 
 
 def check_batch(body):
-    """Split a batch into its good events (as rows) and rejections; raise BadBatch if malformed.
+    """A batch's client, its good events (as rows) and rejections; raise BadBatch if malformed.
 
     A lone surrogate (\\ud800-\\udfff, valid JSON but not text) rejects the event
     holding it, naming the field; anywhere else in the body it raises BadJSON.
@@ -75,7 +75,8 @@ def check_batch(body):
         envelope = _envelope_schema.load(body)
     except ValidationError as error:
         raise BadBatch(error.messages) from None
-    client_id = envelope["client"]["id"]
+    client = envelope["client"]
+    client_id = client["id"]
     good, rejected = [], []
     for index, raw in enumerate(envelope["events"]):
         if not isinstance(raw, dict):
@@ -98,7 +99,7 @@ def check_batch(body):
             continue
         row["client_id"] = client_id
         good.append(row)
-    return good, rejected
+    return client, good, rejected
 
 
 def _flatten(messages):
@@ -118,35 +119,37 @@ def ingest(db, raw, now_ms=None):
     """
     decoded = fast_batch.decode(raw)
     if decoded is not None:
-        client_id, good = decoded
+        client, good = decoded
         for row in good:
-            row["client_id"] = client_id
+            row["client_id"] = client["id"]
         rejected = []
     else:
-        good, rejected = check_batch(parse_json(raw, lone_surrogates=True))
-    result = store_events(db, good, now_ms=now_ms)
+        client, good, rejected = check_batch(parse_json(raw, lone_surrogates=True))
+    result = store_events(db, good, now_ms=now_ms, client=client)
     result.rejected = rejected
     return result
 
 
-def store_events(db, events, now_ms=None):
+def store_events(db, events, now_ms=None, client=None):
     """Store checked events (rows from EventSchema) in one transaction and update totals.
 
     An event whose id is already stored, or repeated within the batch, or that
     belongs to the forgotten part of a session, counts as a duplicate and changes
     nothing. An event of a forgotten session made after it was forgotten (a tab left
-    open) goes to the session that follows it (see successor).
+    open) goes to the session that follows it (see successor). `client`, the batch's
+    sender, is recorded as synced in the same transaction.
     """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    if not events:
+    if not events and client is None:
         return BatchResult()
     for event in events:
         event["received_at"] = now_ms
     # The rows as they will be if every event is new (the usual case), made before
     # taking the write lock: every writer waits while the lock is held.
     plan = _Rows(events)
+    sender = None if client is None else clients.sync_row(client, now_ms)
     # Concurrent batches share one commit; a batch is acknowledged after it.
-    return write_together(db, lambda db: _store(db, events, plan))
+    return write_together(db, lambda db: _store(db, events, plan, sender))
 
 
 class _Rows:
@@ -162,9 +165,13 @@ _INSERT_EVENTS = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})")
 
 
-def _store(db, events, plan):
+def _store(db, events, plan, sender=None):
     """store_events' work, inside a write transaction."""
     result = BatchResult()
+    if sender is not None:
+        db.conn.execute(clients.SYNC_UPSERT, sender)
+    if not events:
+        return result
     known = _existing(db, "events", [e["id"] for e in events])
     forgotten = _forgotten(db, {e["session_id"] for e in events})
     fresh = []

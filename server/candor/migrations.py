@@ -471,3 +471,17 @@ def m013(db):
         ALTER TABLE sessions ADD COLUMN pull_requests INTEGER;
         """,
     )
+
+
+@journal(name="m014_clients")
+def m014(db):
+    """The extensions that pair with and sync to this journal: which browser, when, what waits.
+
+    One row per extension install (its own random id). `paired_at` is set when it trades
+    a pairing code for the token, `last_sync` by each batch of events it sends, in the
+    same transaction as the events, with `waiting`: the events it still held to send.
+    """
+    db.execute(
+        "CREATE TABLE clients (id TEXT PRIMARY KEY, browser TEXT, extension_version TEXT, "
+        "paired_at INTEGER, last_sync INTEGER, waiting INTEGER)"
+    )

@@ -236,6 +236,8 @@ class ClientSchema(Schema):
     browser = fields.String(validate=validate.Length(max=CLIENT_MAX_LENGTHS["browser"]))
     extension_version = fields.String(
         validate=validate.Length(max=CLIENT_MAX_LENGTHS["extension_version"]))
+    waiting = _count(metadata={
+        "description": "Events the extension still holds to send after this batch"})
 
 
 class BatchEnvelopeSchema(Schema):
@@ -496,10 +498,36 @@ class PairingSchema(Schema):
     """The extension's request for the token."""
 
     code = fields.String(required=True, validate=validate.Length(1, 200))
+    client = fields.Nested(ClientSchema, metadata={
+        "description": "The extension pairing, listed on the dashboard as paired"})
 
 
 class TokenSchema(Schema):
     token = fields.String(dump_only=True)
+
+
+class ClientStatusSchema(Schema):
+    """An extension that paired with or synced to this journal."""
+
+    id = fields.String(dump_only=True)
+    browser = fields.String(dump_only=True, allow_none=True,
+                            metadata={"example": "chrome", "description": "chrome or firefox"})
+    extension_version = fields.String(dump_only=True, allow_none=True)
+    paired = fields.Boolean(dump_only=True, metadata={
+        "description": "Whether it paired or synced since the token was last made or rotated"})
+    paired_at = fields.String(dump_only=True, allow_none=True,
+                              metadata={"description": "When it last paired (null: never)"})
+    last_sync = fields.String(dump_only=True, allow_none=True,
+                              metadata={"description": "When its last batch arrived (null: none)"})
+    waiting = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Events it still held to send after its last batch"})
+
+
+class ClientListSchema(Schema):
+    paired = fields.Boolean(dump_only=True, metadata={
+        "description": "Whether any extension is paired with this journal"})
+    clients = fields.List(fields.Nested(ClientStatusSchema), dump_only=True,
+                          metadata={"description": "Most recently seen first"})
 
 
 class ProofRequestSchema(Schema):

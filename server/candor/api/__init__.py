@@ -12,6 +12,7 @@ from werkzeug.exceptions import (
 
 from . import (
     agent_sources,
+    clients,
     events,
     exports,
     health,
@@ -50,7 +51,7 @@ def init_app(app):
     })
     api = JournalApi(app)
     for module in (health, events, sessions, stats, exports, journals, pairing, logins,
-                   settings, agent_sources):
+                   settings, agent_sources, clients):
         api.register_blueprint(module.blp)
 
     @app.errorhandler(Exception)

@@ -7,12 +7,14 @@ asks for `proof`: an HMAC of its fresh nonce under the token, which only a serve
 holding the token can make.
 """
 
+import time
 from datetime import datetime, timezone
 
 from flask import current_app
 from flask_smorest import abort
 
-from .. import logins, security
+from .. import clients, logins, security
+from ..db import get_db
 from ..schemas import PairingCodeSchema, PairingSchema, ProofRequestSchema, ProofSchema, TokenSchema
 from .body import Blueprint
 
@@ -44,6 +46,8 @@ def pair(args):
     if not logins.use_pairing_code(current_app.config["DATA_DIR"], args["code"]):
         abort(403, message="This pairing code is unknown, used or expired: "
                            "reload the Connect page for a new one.")
+    if "client" in args:  # listed on the dashboard as paired from now on
+        clients.record_pairing(get_db(), args["client"], int(time.time() * 1000))
     return {"token": security.current_token()}
 
 
