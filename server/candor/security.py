@@ -7,7 +7,8 @@ Checks run before anything is read or written, in this order:
 3. Every endpoint needs the token (Bearer header) or a dashboard login (cookie)
    unless it is listed as public. The check keys on the routed endpoint, never on
    the path; a path with an empty segment (`//api/v1/...`) is refused outright.
-4. A request body must be declared JSON (a web page's form or text/plain post is not).
+4. A request body must be declared JSON (a web page's form or text/plain post is not);
+   OTLP's addresses (/v1/*) take protobuf too, and check it themselves.
 
 The dashboard's cookie is honoured only when the browser says the request comes
 from this very origin (`Sec-Fetch-Site: same-origin`), or is the user opening a
@@ -38,6 +39,10 @@ PUBLIC_ENDPOINTS = {
     "health.health", "api-docs.openapi_json", "web.index", "web.static", "web.login",
     "pairing.pair", "pairing.proof",
 }
+
+
+# Blueprints that check their bodies' types themselves: OTLP takes protobuf too.
+OWN_BODY_TYPES = {"otlp"}
 
 
 def cookie_name(port):
@@ -181,7 +186,8 @@ def _check_request():
         abort(401, message="Missing or wrong token: send 'Authorization: Bearer <token>' "
                            "(see `candor token`).")
 
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json":
+    if (request.method in ("POST", "PUT", "PATCH") and request.mimetype != "application/json"
+            and request.blueprint not in OWN_BODY_TYPES):
         abort(415, message="Send the body as JSON (Content-Type: application/json).")
 
 

@@ -185,10 +185,19 @@ def metric_totals(db, sid):
 
 def rebuild(db, site, sid):
     """Rebuild one agent session's totals and buckets from its requests and times."""
+    # Tokens come from one path: a session also read from its agent's own log leaves out
+    # what OpenTelemetry said of it (keys "otlp:..."), whichever arrived first.
+    own_log = db.conn.execute(
+        "SELECT 1 FROM agent_requests WHERE session_id = ? AND substr(key, 1, 5) != 'otlp:' "
+        "LIMIT 1", [sid]).fetchone() is not None
+
+    def one_path(column):
+        return f" AND substr({column}, 1, 5) != 'otlp:'" if own_log else ""
+
     requests = db.conn.execute(
         "SELECT ts, model, tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, "
-        "tokens_reasoning FROM agent_requests WHERE session_id = ? ORDER BY ts, key",
-        [sid]).fetchall()
+        "tokens_reasoning FROM agent_requests WHERE session_id = ?"
+        f"{one_path('key')} ORDER BY ts, key", [sid]).fetchall()
     if not requests:
         return  # a session is made by its first request
     times = sorted({ts for (ts,) in db.conn.execute(
@@ -211,8 +220,8 @@ def rebuild(db, site, sid):
         "LIMIT 1", [sid]).fetchone()
     tool_calls, edits = db.conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE tool IN "
-        f"({', '.join('?' * len(EDIT_TOOLS))})) FROM agent_tool_calls WHERE session_id = ?",
-        [*sorted(EDIT_TOOLS), sid]).fetchone()
+        f"({', '.join('?' * len(EDIT_TOOLS))})) FROM agent_tool_calls WHERE session_id = ?"
+        + one_path("call_id"), [*sorted(EDIT_TOOLS), sid]).fetchone()
     db.conn.execute(_SESSION_UPSERT, [
         sid, site, times[0], times[-1], sum(active.values()),
         (tokens_in or 0) + (cache_write or 0), tokens_out or 0, latest_model,

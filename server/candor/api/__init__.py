@@ -18,6 +18,7 @@ from . import (
     health,
     journals,
     logins,
+    otlp,
     pairing,
     sessions,
     settings,
@@ -53,6 +54,9 @@ def init_app(app):
     for module in (health, events, sessions, stats, exports, journals, pairing, logins,
                    settings, agent_sources, clients):
         api.register_blueprint(module.blp)
+    # OpenTelemetry's own protocol, at the addresses exporters append (not in the
+    # OpenAPI document: OTLP is specified by OpenTelemetry).
+    app.register_blueprint(otlp.blp)
 
     @app.errorhandler(Exception)
     def _unexpected(error):
