@@ -164,7 +164,8 @@ def test_bulk_tagging_tags_the_known_sessions_and_keeps_history(client, db):
     made = [make_session(client, local(2026, 11, 8, 9 + i)) for i in range(3)]
     stranger = new_id()
     r = client.post("/api/v1/sessions/tag", json={"ids": made + [stranger], "tag": "busywork"})
-    assert r.status_code == 200 and r.json == {"tagged": 3}
+    assert r.status_code == 200
+    assert r.json == {"tagged": 3, "changed": [{"id": sid, "previous": None} for sid in made]}
     assert ids(client.get("/api/v1/sessions", query_string={"tag": "busywork"})) == made[::-1]
     assert all(journal.tag_history(db, sid)[-1]["new"] == "busywork" for sid in made)
     assert client.get("/api/v1/stats").json["busywork_seconds"] == 180
@@ -175,6 +176,9 @@ def test_bulk_tagging_tags_the_known_sessions_and_keeps_history(client, db):
     ({"ids": ["nope"], "tag": "real"}, "ids"),
     ({"ids": [new_id()], "tag": "great"}, "tag"),
     ({"ids": [new_id()]}, "tag"),
+    ({"ids": [new_id()], "tag": "real", "only_untagged": "maybe"}, "only_untagged"),
+    ({"ids": [new_id()], "tag": "real", "only_untagged": None}, "only_untagged"),
+    ({"ids": [new_id()], "tag": "real", "only_untaged": True}, "only_untaged"),
 ])
 def test_bad_bulk_tags_are_named(client, body, field):
     r = client.post("/api/v1/sessions/tag", json=body)

@@ -84,18 +84,20 @@ def _by_ids(db, ids):
     return [found[i] for i in ids if i in found]
 
 
-def _signal_figures(db, where, params, signal=None):
+def _signal_figures(db, where, params, signal=None, limit=None):
     """(started_at, id, figure) for the sessions matching `where`, newest first.
 
     The figure is how many signals a session has, or with `signal` whether it has
-    that one; from the stored signals, else computed in memory.
+    that one; from the stored signals, else computed in memory. `limit` reads only the
+    newest that many.
     """
     figure = ("json_array_length(signals)" if signal is None else
               "EXISTS (SELECT 1 FROM json_each(sessions.signals) "
               "WHERE json_extract(value, '$.name') = ?)")
     rows = db.conn.execute(
         f"SELECT started_at, id, CASE WHEN signals IS NOT NULL THEN {figure} END "
-        f"FROM sessions WHERE {where} ORDER BY started_at DESC, id DESC",
+        f"FROM sessions WHERE {where} ORDER BY started_at DESC, id DESC"
+        + ("" if limit is None else f" LIMIT {int(limit)}"),
         ([] if signal is None else [signal]) + list(params)).fetchall()
     missing = [sid for _, sid, n in rows if n is None]
     computed = {}
@@ -110,6 +112,26 @@ def _signal_figures(db, where, params, signal=None):
 
     return [(started, sid, count(computed.get(sid, [])) if n is None else n)
             for started, sid, n in rows]
+
+
+def _having_signal(db, where, params, signal, wanted):
+    """The ids of the newest `wanted` sessions matching `where` that have `signal`.
+
+    Read a page at a time, newest first, so a page of a long journal reads about a page
+    of rows, not every session with that signal.
+    """
+    found, after = [], None
+    while len(found) < wanted:
+        page_where, page_params = where, list(params)
+        if after is not None:
+            page_where += " AND (started_at, id) < (?, ?)"
+            page_params += after
+        rows = _signal_figures(db, page_where, page_params, signal, limit=wanted)
+        found += [sid for _, sid, yes in rows if yes]
+        if len(rows) < wanted:
+            break
+        after = list(rows[-1][:2])
+    return found[:wanted]
 
 
 def get_session(db, session_id):
@@ -149,10 +171,34 @@ def _decode_cursor(cursor):
         raise BadCursor(cursor) from error
 
 
+def _like(text):
+    """A LIKE pattern matching `text` anywhere: its %, _ and \\ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _search(db, q):
+    """SQL and its parameters: the session's title, note or project holds `q`, whatever the case.
+
+    SQLite's LIKE ignores the case of ASCII letters only. An ASCII `q` (most searches) is
+    matched by LIKE alone, in SQLite; any other is matched against the casefolded text
+    (Python's casefold, so "Ü" finds "über"), a Python call per session read.
+    """
+    columns = ("title", "note", "project")
+    if q.isascii():
+        return (" OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in columns),
+                [_like(q)] * len(columns))
+    db.conn.create_function("casefold", 1, lambda text: text and text.casefold(),
+                            deterministic=True)
+    return (" OR ".join(f"casefold({c}) LIKE ? ESCAPE '\\'" for c in columns),
+            [_like(q.casefold())] * len(columns))
+
+
 def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=None, limit=50,
-                  cursor=None, most_signals=False, kind=None):
+                  cursor=None, most_signals=False, kind=None, q=None):
     """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor).
 
+    `q` keeps the sessions whose title, note or project holds it (any case).
     `most_signals` puts the sessions with the most signals first (one page, no cursor).
     """
     where, params = ["1"], []
@@ -174,6 +220,10 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     elif tag:
         where.append("tag = ?")
         params.append(tag)
+    if q:
+        sql, words = _search(db, q)
+        where.append(f"({sql})")
+        params.extend(words)
     if most_signals:
         candidates = _signal_figures(db, " AND ".join(where), params)
         if signal:
@@ -190,9 +240,7 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
         where.append("(signals IS NULL OR EXISTS (SELECT 1 FROM json_each(sessions.signals) "
                      "WHERE json_extract(value, '$.name') = ?))")
         params.append(signal)
-        having = [sid for _, sid, yes in _signal_figures(
-            db, " AND ".join(where), params, signal) if yes]
-        sessions = _by_ids(db, having[:limit + 1])
+        sessions = _by_ids(db, _having_signal(db, " AND ".join(where), params, signal, limit + 1))
     else:
         sessions = _fetch(db, " AND ".join(where), params,
                           "ORDER BY started_at DESC, id DESC LIMIT ?", [limit + 1])
@@ -211,6 +259,20 @@ def recent_sites(db, days=90):
     return [site for (site,) in db.conn.execute(
         "SELECT site FROM sessions WHERE started_at >= ? GROUP BY site ORDER BY count(*) DESC",
         [since])]
+
+
+def sites(db):
+    """Every site the journal has sessions of, in name order.
+
+    Jumps from one site to the next along the sessions_by_site index: a few lookups
+    per site, however many sessions there are.
+    """
+    return [site for (site,) in db.conn.execute(
+        "WITH RECURSIVE next(site) AS ("
+        " SELECT min(site) FROM sessions"
+        " UNION ALL SELECT (SELECT min(site) FROM sessions WHERE site > next.site)"
+        " FROM next WHERE next.site IS NOT NULL) "
+        "SELECT site FROM next WHERE site IS NOT NULL")]
 
 
 def set_time_zone(db, name):
@@ -262,10 +324,25 @@ def _record_tag(db, session_id, old, new, now_ms):
     )
 
 
-def tag_sessions(db, ids, tag, now_ms=None):
-    """Give many sessions one tag in one transaction; returns how many exist."""
+def tag_sessions(db, ids, tag, now_ms=None, only_untagged=False):
+    """Give many sessions one tag in one transaction; with `only_untagged`, only those with none.
+
+    Returns how many of `ids` are sessions, and (id, previous tag) for each session whose
+    tag it changed, so that the change can be undone exactly.
+    """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    return apply_tags(db, [(session_id, tag, now_ms) for session_id in ids])
+    found, changed = 0, []
+    with write(db):
+        for session_id in ids:
+            row = db.conn.execute("SELECT tag FROM sessions WHERE id = ?", [session_id]).fetchone()
+            if row is None:
+                continue
+            found += 1
+            if row[0] == tag or (only_untagged and row[0] is not None):
+                continue
+            _record_tag(db, session_id, row[0], tag, now_ms)
+            changed.append((session_id, row[0]))
+    return found, changed
 
 
 def apply_tags(db, changes):

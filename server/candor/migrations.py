@@ -485,3 +485,21 @@ def m014(db):
         "CREATE TABLE clients (id TEXT PRIMARY KEY, browser TEXT, extension_version TEXT, "
         "paired_at INTEGER, last_sync INTEGER, waiting INTEGER)"
     )
+
+
+@journal(name="m016_sessions_filtered_newest_first")
+def m016(db):
+    """Indexes for the session list filtered by site, tag or kind, newest first, a page at a time.
+
+    Each answers one filter in list order, and a page's cursor, (started_at, id), seeks
+    into it: a page costs the same on the first day and ten years later, and a rare site
+    or tag is not found by walking every session. Sites are listed along the first.
+    """
+    _run(
+        db,
+        """
+        CREATE INDEX sessions_by_site_newest ON sessions (site, started_at DESC, id DESC);
+        CREATE INDEX sessions_by_tag_newest ON sessions (tag, started_at DESC, id DESC);
+        CREATE INDEX sessions_by_kind_newest ON sessions (kind, started_at DESC, id DESC)
+        """,
+    )

@@ -397,6 +397,9 @@ class SessionQuerySchema(DateRangeSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(max=200))
     kind = fields.String(validate=validate.OneOf(KINDS))
+    q = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "Only sessions whose title, note or (agent sessions) project holds "
+                       "this text, in any case; empty means any"})
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "signals")),
                          metadata={"description": "signals: the most signals first (one page, "
                                                   "no cursor)"})
@@ -474,10 +477,21 @@ class BulkTagSchema(Schema):
 
     ids = fields.List(UUIDString(), required=True, validate=validate.Length(1, 1000))
     tag = fields.String(required=True, allow_none=True, validate=validate.OneOf(TAGS))
+    only_untagged = fields.Boolean(load_default=False, metadata={
+        "description": "Tag only the sessions that have no tag yet; the others keep theirs"})
+
+
+class PreviousTagSchema(Schema):
+    id = fields.String()
+    previous = fields.String(allow_none=True, metadata={
+        "description": "Its tag before: real, busywork, unsure or null (untagged)"})
 
 
 class BulkTagResultSchema(Schema):
     tagged = fields.Integer(metadata={"description": "How many of the ids are sessions"})
+    changed = fields.List(fields.Nested(PreviousTagSchema), metadata={
+        "description": "The sessions whose tag this changed, each with its tag before: "
+                       "what an undo puts back"})
 
 
 class HealthSchema(Schema):

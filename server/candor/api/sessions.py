@@ -52,7 +52,7 @@ def list_sessions(query):
             get_db(), from_day=query.get("from_"), to_day=query.get("to"),
             site=query.get("site"), tag=query.get("tag"), signal=query.get("signal"),
             limit=query["limit"], most_signals=query["sort"] == "signals",
-            cursor=query.get("cursor"), kind=query.get("kind"),
+            cursor=query.get("cursor"), kind=query.get("kind"), q=query.get("q"),
         )
     except journal.BadCursor:
         abort(422, message="Bad cursor.",
@@ -78,8 +78,15 @@ def forget_everything(query):
 @blp.arguments(BulkTagSchema)
 @blp.response(200, BulkTagResultSchema)
 def tag_sessions(body):
-    """Give many sessions one tag (or none) at once; unknown ids are skipped."""
-    return {"tagged": journal.tag_sessions(get_db(), body["ids"], body["tag"])}
+    """Give many sessions one tag (or none) at once; unknown ids are skipped.
+
+    With only_untagged, sessions that already have a tag keep it. Answers the previous
+    tag of each session it changed, so that one undo can put them all back.
+    """
+    found, changed = journal.tag_sessions(get_db(), body["ids"], body["tag"],
+                                          only_untagged=body["only_untagged"])
+    return {"tagged": found,
+            "changed": [{"id": sid, "previous": previous} for sid, previous in changed]}
 
 
 @blp.route("/sessions/<uuid:session_id>")
