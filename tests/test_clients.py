@@ -1,12 +1,13 @@
 """The extensions paired with the journal: which browser, when they last synced, what waits."""
 
 import json
+import re
 import time
 from datetime import datetime, timedelta, timezone
 
 import msgspec
 import pytest
-from support import event, new_id
+from support import NAVIGATE, event, new_id
 
 from candor import fast_batch, schemas, security
 from candor.contract import CLIENT_FIELDS
@@ -101,3 +102,11 @@ def test_the_client_object_is_the_contracts_in_both_paths():
     with pytest.raises(msgspec.ValidationError, match=r"client\.waiting"):
         fast_batch._decoder.decode(json.dumps(sent_by({"id": "c", "waiting": -1})).encode())
 
+
+
+def test_the_settings_page_shows_the_paired_extension(client, dashboard):
+    client.post("/api/v1/events", json=sent_by({"id": "c1", "browser": "firefox",
+                                                "extension_version": "0.1.0", "waiting": 12}))
+    page = dashboard.get("/settings", headers=NAVIGATE).get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Firefox" in text and "12 events waiting" in text

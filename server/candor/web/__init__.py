@@ -9,9 +9,11 @@ from .. import (
     __version__, charts, coach, contract, journal, logins, report, security, signals, time_zone,
 )
 from ..agents import background
+from ..api import clients as api_clients
 from ..api import logins as api_logins
 from ..api import pairing
 from ..db import get_db
+from ..first_run import ways_to_start
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -84,6 +86,7 @@ def _overview(db, imported=None):
         week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks],
         week_keys=sorted(weeks, reverse=True),
         this_week=report.stats(db, monday, today), chosen=weekly,
+        first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
         low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
         tag_chart=charts.time_by_tag(weekly),
         ratio_chart=charts.ratio_over_time(weekly["groups"]),
@@ -108,7 +111,8 @@ def review():
     sites = journal.recent_sites(db)
     return render_template("review.html", sessions=sessions, next_cursor=next_cursor,
                            signal=signal, site=site, signal_names=signals.NAMES, sites=sites,
-                           most_signals=most_signals)
+                           most_signals=most_signals, first_run=None if sessions else
+                           ways_to_start(db, current_app.config["AGENT_ROOTS"]))
 
 
 @bp.route("/sessions/<uuid:session_id>")
@@ -255,6 +259,52 @@ def when_ms(ms):
 def when(iso_text):
     """An ISO time from the API as local 'Mon 23 Nov, 14:05'."""
     return datetime.fromisoformat(iso_text).astimezone(_zone()).strftime("%a %d %b, %H:%M")
+
+
+@bp.app_context_processor
+def extension_status():
+    """Whether an extension is paired (the menu offers Connect until one is), for every page."""
+    if not g.get("authenticated"):
+        return {"extension_status": None}
+    return {"extension_status": api_clients.status()}
+
+
+_BROWSER_LABELS = {"chrome": "Chrome", "firefox": "Firefox"}
+
+
+@bp.app_template_filter("browser_label")
+def browser_label(browser):
+    """The browser an extension runs in, as people name it: 'Chrome', 'Firefox'."""
+    return _BROWSER_LABELS.get(browser or "", browser or "A browser's")
+
+
+@bp.app_template_filter("plural")
+def plural(count, word):
+    """'1 event', '1,204 events'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+@bp.app_context_processor
+def extension_status():
+    """Whether an extension is paired (the menu offers Connect until one is), for every page."""
+    if not g.get("authenticated"):
+        return {"extension_status": None}
+    return {"extension_status": api_clients.status()}
+
+
+_BROWSER_LABELS = {"chrome": "Chrome", "firefox": "Firefox"}
+
+
+@bp.app_template_filter("browser_label")
+def browser_label(browser):
+    """The browser an extension runs in, as people name it: 'Chrome', 'Firefox'."""
+    return _BROWSER_LABELS.get(browser or "", browser or "A browser's")
+
+
+@bp.app_template_filter("plural")
+def plural(count, word):
+    """'1 event', '1,204 events'."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def init_app(app):
