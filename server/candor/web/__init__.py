@@ -284,29 +284,6 @@ def plural(count, word):
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-@bp.app_context_processor
-def extension_status():
-    """Whether an extension is paired (the menu offers Connect until one is), for every page."""
-    if not g.get("authenticated"):
-        return {"extension_status": None}
-    return {"extension_status": api_clients.status()}
-
-
-_BROWSER_LABELS = {"chrome": "Chrome", "firefox": "Firefox"}
-
-
-@bp.app_template_filter("browser_label")
-def browser_label(browser):
-    """The browser an extension runs in, as people name it: 'Chrome', 'Firefox'."""
-    return _BROWSER_LABELS.get(browser or "", browser or "A browser's")
-
-
-@bp.app_template_filter("plural")
-def plural(count, word):
-    """'1 event', '1,204 events'."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 def init_app(app):
     """Register the dashboard's pages."""
     app.register_blueprint(bp)
