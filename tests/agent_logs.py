@@ -30,6 +30,39 @@ def claude_user(session, minutes, cwd="/home/ann/candor"):
             "uuid": f"u-{session}-{minutes}", "timestamp": stamp(minutes)}
 
 
+def claude_meta(session, minutes):
+    """A note Claude Code adds in the person's name (isMeta): not a prompt."""
+    return {**claude_user(session, minutes), "isMeta": True,
+            "message": {"role": "user", "content": f"Caveat: {SECRET}"},
+            "uuid": f"m-{session}-{minutes}"}
+
+
+def claude_command(session, minutes):
+    """The echo of a command run in Claude Code itself (/clear): not a prompt."""
+    return {**claude_user(session, minutes), "message": {"role": "user", "content": (
+        f"<command-name>/clear</command-name><command-args>{SECRET}</command-args>")},
+        "uuid": f"c-{session}-{minutes}"}
+
+
+def claude_api_error(session, minutes, n):
+    """A request that failed for good: Claude Code's synthetic answer (isApiErrorMessage)."""
+    record = claude_assistant(session, f"err-{n}", None, minutes, (0, 0, 0, 0),
+                              model="<synthetic>")
+    record["message"]["content"] = [{"type": "text", "text": f"API Error: 529 {SECRET}"}]
+    record["isApiErrorMessage"] = True
+    return record
+
+
+def claude_retry(session, minutes, n):
+    """A failed request Claude Code will try again (a system line, no usage)."""
+    return {"parentUuid": None, "isSidechain": False, "userType": "external",
+            "cwd": "/home/ann/candor", "sessionId": session, "version": "2.1.3",
+            "gitBranch": "main", "type": "system", "subtype": "api_error", "level": "error",
+            "error": {"status": 529, "error": {"message": SECRET}}, "retryInMs": 1000,
+            "retryAttempt": n, "maxRetries": 10, "timestamp": stamp(minutes),
+            "uuid": f"retry-{session}-{minutes}-{n}"}
+
+
 def claude_tool_result(session, minutes):
     return {"isSidechain": False, "cwd": "/home/ann/candor", "sessionId": session,
             "type": "user", "message": {"role": "user", "content": [
@@ -39,13 +72,15 @@ def claude_tool_result(session, minutes):
 
 
 def claude_assistant(session, message_id, request_id, minutes, tokens, sidechain=False,
-                     model="claude-sonnet-4-5-20250929", tool=None, cwd="/home/ann/candor"):
-    """An assistant line; tokens = (input, output, cache write, cache read)."""
+                     model="claude-sonnet-4-5-20250929", tool=None, cwd="/home/ann/candor",
+                     tool_name="Bash"):
+    """An assistant line; tokens = (input, output, cache write, cache read); `tool` is the
+    id of a tool call (of `tool_name`) it makes."""
     tin, tout, cwrite, cread = tokens
     content = [{"type": "text", "text": f"answer {SECRET}"},
                {"type": "thinking", "thinking": SECRET, "signature": SECRET}]
     if tool:
-        content.append({"type": "tool_use", "id": tool, "name": "Bash",
+        content.append({"type": "tool_use", "id": tool, "name": tool_name,
                         "input": {"command": f"echo {SECRET}"}})
     record = {"parentUuid": None, "isSidechain": sidechain, "userType": "external", "cwd": cwd,
               "sessionId": session, "version": "2.1.3", "gitBranch": "main",
@@ -85,8 +120,9 @@ def append_lines(path, records):
 
 
 def codex_lines(conversation, turns, start=0, model="gpt-5.3-codex", cwd="/home/ann/candor",
-                repeat_each=True):
-    """A Codex rollout: turns are (input, cached, output, reasoning) per turn."""
+                repeat_each=True, tool="shell", failed=()):
+    """A Codex rollout: turns are (input, cached, output, reasoning) per turn; each turn
+    makes one call of `tool`, and the turns numbered in `failed` end with an error."""
     lines = [{"timestamp": stamp(start), "type": "session_meta", "payload": {
         "id": conversation, "timestamp": stamp(start), "cwd": cwd, "originator": "codex_cli_rs",
         "cli_version": "0.104.0", "source": "cli", "model_provider": "openai",
@@ -105,7 +141,7 @@ def codex_lines(conversation, turns, start=0, model="gpt-5.3-codex", cwd="/home/
         lines.append({"timestamp": stamp(minute), "type": "event_msg", "payload": {
             "type": "user_message", "message": SECRET, "images": []}})
         lines.append({"timestamp": stamp(minute), "type": "response_item", "payload": {
-            "type": "function_call", "name": "shell", "arguments": SECRET,
+            "type": "function_call", "name": tool, "arguments": SECRET,
             "call_id": f"call_{conversation[:8]}_{n}"}})
         lines.append({"timestamp": stamp(minute), "type": "response_item", "payload": {
             "type": "function_call_output", "call_id": f"call_{conversation[:8]}_{n}",
@@ -125,19 +161,26 @@ def codex_lines(conversation, turns, start=0, model="gpt-5.3-codex", cwd="/home/
             lines.append({**usage, "timestamp": stamp(minute + 1.5)})
         lines.append({"timestamp": stamp(minute + 1), "type": "event_msg", "payload": {
             "type": "agent_message", "message": SECRET}})
+        if n in failed:
+            lines.append({"timestamp": stamp(minute + 1.25), "type": "event_msg", "payload": {
+                "type": "error", "message": f"stream disconnected {SECRET}"}})
     return lines
 
 
-def gemini_chat(session, answers, start=0):
-    """A Gemini CLI chat file: answers are (input, cached, output, thoughts)."""
+def gemini_chat(session, answers, start=0, tool="run_shell_command", failed=()):
+    """A Gemini CLI chat file: answers are (input, cached, output, thoughts); each calls
+    `tool` once, and the answers numbered in `failed` are followed by an error."""
     messages = []
     for n, (tin, cached, out, thoughts) in enumerate(answers):
+        if n in failed:
+            messages.append({"id": f"m{n}e", "timestamp": stamp(start + n * 2 + 0.5),
+                             "type": "error", "content": f"[API Error: {SECRET}]"})
         messages.append({"id": f"m{n}u", "timestamp": stamp(start + n * 2), "type": "user",
                          "content": SECRET})
         messages.append({"id": f"m{n}g", "timestamp": stamp(start + n * 2 + 1), "type": "gemini",
                          "content": SECRET, "thoughts": [{"subject": SECRET,
                                                           "description": SECRET}],
-                         "toolCalls": [{"id": f"tc{n}", "name": "run_shell",
+                         "toolCalls": [{"id": f"tc{n}", "name": tool,
                                         "args": {"command": SECRET},
                                         "result": [{"output": SECRET}]}],
                          "tokens": {"input": tin, "output": out, "cached": cached,

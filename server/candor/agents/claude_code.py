@@ -5,7 +5,8 @@ side chains; subagents write projects/<project>/<sessionId>/subagents/agent-*.js
 which count toward their parent session. A request is keyed by message.id + requestId
 (of its copies, one not in a side chain wins, then the largest token total), as
 ccusage counts them. Only lines holding "usage" are parsed; of the others only the
-timestamp and sessionId are picked out.
+timestamp and sessionId are picked out, and whether the line is the person's prompt or
+a failed request Claude Code will try again (told apart by keys, never by reading text).
 """
 
 import json
@@ -22,6 +23,17 @@ WHOLE_FILES = False
 _TIMESTAMP = b'"timestamp":"'
 _SESSION = b'"sessionId":"'
 _VALUE = re.compile(rb'[^"\\]{1,200}(?=")')
+_USER = b'"type":"user"'
+# A "user" line holding any of these is not a prompt the person typed: a tool's result, a
+# note Claude Code adds (isMeta, a compacted conversation's summary), the agent prompting a
+# subagent (a side chain, a progress line), the echo of a command run in Claude Code
+# itself (/clear, !ls), or the mark left when the person interrupted the agent.
+_NOT_PROMPT = (b'"tool_use_id":"', b'"isMeta":true', b'"isCompactSummary":true',
+               b'"isVisibleInTranscriptOnly":true', b'"isSidechain":true',
+               b'"type":"progress"', b'"content":"<command-', b'"content":"<local-command-',
+               b'"content":"<bash-', b':"[Request interrupted by user')
+# A request that failed and that Claude Code will try again (Claude Code 2).
+_RETRY = b'"subtype":"api_error"'
 
 
 def default_roots(env, home):
@@ -65,9 +77,17 @@ def read_line(path, number, line, place, records):
         session = parent or _last_value(line, _SESSION)
         if stamp and session:
             try:
-                records.times.add((session, ms(stamp)))
+                when = ms(stamp)
             except BadRecord:
-                pass
+                return
+            records.times.add((session, when))
+            if _USER in line:
+                if not parent and not any(mark in line for mark in _NOT_PROMPT):
+                    records.prompts.add((session, when))
+            elif _RETRY in line:
+                record = json.loads(line)
+                key = text(record, "uuid") if isinstance(record, dict) else None
+                records.errors.add((session, key[:200] if key else str(when), when))
         return
     record = json.loads(line)
     if not isinstance(record, dict):
@@ -89,6 +109,9 @@ def read_line(path, number, line, place, records):
     when = ms(stamp)
     records.times.add((session, when))
     if record.get("isApiErrorMessage") is True or outer.get("isApiErrorMessage") is True:
+        # A request that failed for good; its copies (a subagent's, replayed) share the id.
+        key = text(message, "id") or text(record, "uuid") or text(outer, "uuid")
+        records.errors.add((session, key[:200] if key else str(when), when))
         return
     project_name = project(outer.get("cwd"), outer.get("gitBranch"))
     if project_name:  # the latest record's (whatever order the lines come in)

@@ -5,7 +5,9 @@ last turn's usage; the same total is often written again, and counts once. A tur
 keyed by its session and the cumulative total after it. A forked session starts by
 replaying its parent's history: its events from before the fork are not its own.
 Codex's input includes the cached part; Candor's tokens_in is the uncached part (as
-ccusage's), and output already includes reasoning.
+ccusage's), and output already includes reasoning. The person's prompts are its
+`user_message` events (the `user` messages of the history also carry the instructions
+Codex adds), and a turn that failed is an `error` event; neither's text is read.
 """
 
 import json
@@ -55,6 +57,12 @@ def read_line(path, number, line, place, records):
         model = text(obj(record, "payload"), "model")
         if model:
             state["model"] = model[:100]
+    elif b'"payload":{"type":"user_message"' in line[:160]:
+        if when is not None and not replayed:
+            records.prompts.add((_session(path, state), when))
+    elif b'"payload":{"type":"error"' in line[:160]:
+        if when is not None and not replayed:
+            records.errors.add((_session(path, state), f"error:{when}", when))
     elif b'"token_count"' in line and not replayed:
         _turn(json.loads(line), state, records, _session(path, state))
     elif b'"call_id"' in line and not replayed:

@@ -3,7 +3,8 @@
 A chat file is written whole each time, so it is read whole when it changed; each
 answer (a message of type "gemini") is keyed by the chat's and the message's ids.
 Gemini's input includes the cached part and its output leaves out the thoughts:
-Candor's tokens_in is the uncached input and tokens_out includes the thoughts.
+Candor's tokens_in is the uncached input and tokens_out includes the thoughts. A message
+of type "user" is the person's prompt, one of type "error" a request that failed.
 """
 
 import json
@@ -43,7 +44,13 @@ def read_document(path, data, records):
         except BadRecord:
             continue
         records.times.add((session, when))
-        if message.get("type") != "gemini":
+        kind = message.get("type")
+        if kind == "user":
+            records.prompts.add((session, when))
+        elif kind == "error":
+            key = text(message, "id") or str(index)
+            records.errors.add((session, key[:200], when))
+        if kind != "gemini":
             continue
         for call in message.get("toolCalls") or []:
             if isinstance(call, dict) and isinstance(call.get("id"), str):
