@@ -50,4 +50,4 @@ export const SITES = freeze([
 ]);
 
 /** Names of the signals the server may suggest on a session. */
-export const SIGNALS = freeze(["repeated_prompts", "no_reading_time", "burst", "no_outcome"]);
+export const SIGNALS = freeze(["repeated_prompts", "no_reading_time", "burst", "no_outcome", "loop", "unattended", "retries"]);

@@ -1,10 +1,12 @@
 """Signals: reasons to suspect a session was busywork. Suggestions for the user, never tags.
 
-Every signal is computed from the session's events and totals, with the
+Every signal is computed from the session's events and totals (a chat's), or from its
+tool calls, model calls, prompts and failed calls (an agent session's), with the
 thresholds below (one place, so they can be read and tuned). A session's signals
 are cached as JSON in `sessions.signals` by writers only: as the session ends, again by
 the batch bringing events after its end, as its outcome link changes (in that same
-transaction), and by a background writer for sessions left idle without an end.
+transaction), as an agent session is rebuilt from its logs, and by a background writer
+for sessions left idle without an end.
 While a session's are NULL (it is still going), a read computes them in memory.
 """
 
@@ -36,9 +38,31 @@ class Thresholds:
     # no outcome: many tokens, nothing copied, no outcome link
     no_outcome_tokens: int = 20_000
 
+    # Agent sessions.
+    # no outcome: many tokens, and no file edited, no lines changed, no commit or pull
+    # request, no outcome link. An agent sends its context again with every model call, so
+    # even a short look around a codebase takes tens of thousands of tokens.
+    agent_no_outcome_tokens: int = 100_000
+    # loop: one tool called this many times in a row. Ordinary sessions read or edit a
+    # dozen files in a row; twice that with nothing else between is an agent going round.
+    loop_calls: int = 20
+    # ...but a shell tool runs anything (Codex does nearly all its work through one), so
+    # only a much longer run of it says the same.
+    loop_shell_calls: int = 80
+    # unattended: the agent kept calling the model this long with no prompt from the person
+    unattended_ms: int = 30 * 60 * 1000
+    # ...a longer pause between two model calls ends the stretch: the agent was waiting
+    # (for an approval, say), so someone was there.
+    unattended_pause_ms: int = 5 * 60 * 1000
+    # retries: at least this many model calls failed (each one waited for, then tried again)
+    min_failed_requests: int = 5
+
 
 THRESHOLDS = Thresholds()
 NAMES = SIGNALS  # from contract.json, shared with the API and the journal format
+# Tools that run any command: that one is called many times says less of what it did.
+SHELL_TOOLS = frozenset({"Bash", "bash", "shell", "exec_command", "local_shell", "write_stdin",
+                         "run_shell_command", "powershell"})
 
 
 def find(session, events, t=THRESHOLDS):
@@ -104,7 +128,79 @@ def _find(session, events, t=THRESHOLDS):
     return found
 
 
-_SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_url", "kind")
+def find_agent(session, calls, requests, prompts, failed, t=THRESHOLDS):
+    """The signals of one agent session: [{"name", "reason"}].
+
+    `calls` are its tools' names in the order they were called, `requests` and `prompts`
+    the sorted times (ms) of its model calls and of the person's prompts, `failed` how
+    many model calls failed. `session` holds its tokens and outcomes.
+    """
+    found = []
+    tokens = session["est_tokens_in"] + session["est_tokens_out"]
+    outcomes = ("edits", "lines_changed", "commits", "pull_requests", "outcome_url")
+    if tokens >= t.agent_no_outcome_tokens and not any(session[name] for name in outcomes):
+        found.append({"name": "no_outcome",
+                      "reason": f"{tokens:,} tokens, and no file edited, no commit, "
+                                "no outcome link"})
+
+    run, longest, tool, previous = 0, 0, None, None
+    for name in calls:
+        run = run + 1 if name is not None and name == previous else 1
+        previous = name
+        needed = t.loop_shell_calls if name in SHELL_TOOLS else t.loop_calls
+        if name is not None and run >= needed and run > longest:
+            longest, tool = run, name
+    if tool is not None:
+        found.append({"name": "loop", "reason": f"{tool} was called {longest} times in a row"})
+
+    # Only where the source records prompts: without any, "no prompt" says nothing.
+    if prompts:
+        merged = sorted([(ts, 0) for ts in prompts] + [(ts, 1) for ts in requests])
+        start = last = None
+        made = 0
+        stretch = (0, 0)  # (ms, model calls) of the longest stretch without a prompt
+        for ts, is_call in merged:
+            if not is_call:
+                start = None
+                continue
+            if start is None or ts - last > t.unattended_pause_ms:
+                start, made = ts, 0
+            made += 1
+            last = ts
+            stretch = max(stretch, (ts - start, made))
+        if stretch[0] >= t.unattended_ms:
+            found.append({"name": "unattended",
+                          "reason": f"The agent called the model {stretch[1]} times over "
+                                    f"{stretch[0] / 60_000:.0f} min with no prompt from you"})
+
+    if failed >= t.min_failed_requests:
+        found.append({"name": "retries", "reason": f"{failed} model calls failed"})
+    return found
+
+
+def _agent_signals(db, chunk):
+    """{id: signals} of agent sessions (dicts of _SESSION_FIELDS), from their stored calls."""
+    ids = [s["id"] for s in chunk]
+    where = f"session_id IN ({', '.join('?' * len(ids))})"
+    calls, requests, prompts = ({sid: [] for sid in ids} for _ in range(3))
+    for sid, tool in db.conn.execute(
+            f"SELECT session_id, tool FROM agent_tool_calls WHERE {where} "
+            "ORDER BY session_id, ts, call_id", ids):
+        calls[sid].append(tool)
+    for table, times in (("agent_requests", requests), ("agent_prompts", prompts)):
+        for sid, ts in db.conn.execute(
+                f"SELECT session_id, ts FROM {table} WHERE {where} ORDER BY session_id, ts",
+                ids):
+            times[sid].append(ts)
+    failed = dict(db.conn.execute(
+        f"SELECT session_id, count(*) FROM agent_errors WHERE {where} GROUP BY session_id",
+        ids).fetchall())
+    return {s["id"]: find_agent(s, calls[s["id"]], requests[s["id"]], prompts[s["id"]],
+                                failed.get(s["id"], 0)) for s in chunk}
+
+
+_SESSION_FIELDS = ("id", "est_tokens_in", "est_tokens_out", "copies", "outcome_url", "kind",
+                   "edits", "lines_changed", "commits", "pull_requests")
 # A session with no session_end ends after 30 minutes idle (the extension's rule).
 IDLE_MS = 30 * 60 * 1000
 
@@ -122,14 +218,18 @@ def stale(db, where="1", params=()):
     for start in range(0, len(rows), 500):  # the events of 500 sessions per query
         chunk = [dict(zip(_SESSION_FIELDS, row, strict=True))
                  for row in rows[start:start + 500]]
-        events = {s["id"]: [] for s in chunk}
-        for row in db.conn.execute(
-                "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
-                f"WHERE session_id IN ({', '.join('?' * len(chunk))})", list(events)):
-            events[row[0]].append(row)
-        # These signals read a chat's events: an agent session has none of its own yet.
-        found.update((s["id"], _find(s, sorted(events[s["id"]])) if s["kind"] == "chat" else [])
-                     for s in chunk)
+        found.update((s["id"], []) for s in chunk)  # a kind without signals of its own
+        chats = [s for s in chunk if s["kind"] == "chat"]
+        events = {s["id"]: [] for s in chats}
+        if chats:
+            for row in db.conn.execute(
+                    "SELECT session_id, ts, id, type, response_chars, fingerprint FROM events "
+                    f"WHERE session_id IN ({', '.join('?' * len(chats))})", list(events)):
+                events[row[0]].append(row)
+        found.update((s["id"], _find(s, sorted(events[s["id"]]))) for s in chats)
+        agents = [s for s in chunk if s["kind"] == "agent"]
+        if agents:
+            found.update(_agent_signals(db, agents))
     return found
 
 

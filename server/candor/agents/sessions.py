@@ -9,6 +9,7 @@ IDLE_GAP_MS; tokens count as tokens_in + tokens_out + tokens_cache_write in the
 
 import json
 
+from .. import signals
 from ..migrations import BUCKET_SECONDS
 from . import session_id
 
@@ -37,8 +38,8 @@ INSERT INTO sessions (id, site, site_key, kind, started_at, ended_at, active_ms,
     est_tokens_in, est_tokens_out, model, tokens_in, tokens_out, tokens_cache_read,
     tokens_cache_write, tokens_reasoning, requests, tool_calls, models, project, edits,
     lines_changed, commits, pull_requests, signals)
-VALUES (?, ?, '', 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]')
-ON CONFLICT (id) DO UPDATE SET
+VALUES (?, ?, '', 'agent', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+ON CONFLICT (id) DO UPDATE SET signals = NULL,
     started_at = excluded.started_at, ended_at = excluded.ended_at,
     active_ms = excluded.active_ms, est_tokens_in = excluded.est_tokens_in,
     est_tokens_out = excluded.est_tokens_out, model = excluded.model,
@@ -100,9 +101,13 @@ def store(db, site, records):
     db.conn.executemany(
         "INSERT OR IGNORE INTO agent_projects (session_id, ts, project) VALUES (?, ?, ?)",
         [(ids[s], ts, p) for s, (ts, p) in records.projects.items() if ids[s] not in forgotten])
-    for sid in touched:
-        if sid not in forgotten:
-            rebuild(db, site, sid)
+    rebuilt = [sid for sid in touched if sid not in forgotten]
+    for sid in rebuilt:
+        rebuild(db, site, sid)
+    # Their signals follow what was just stored (a rebuild leaves them to be found again).
+    for start in range(0, len(rebuilt), _CHUNK):
+        chunk = rebuilt[start:start + _CHUNK]
+        signals.refresh_within(db, f"id IN ({', '.join('?' * len(chunk))})", chunk)
     after = _figures(db, touched)
     changed = [sid for sid in touched if before.get(sid) != after.get(sid)]
     return {
@@ -184,7 +189,10 @@ def metric_totals(db, sid):
 
 
 def rebuild(db, site, sid):
-    """Rebuild one agent session's totals and buckets from its requests and times."""
+    """Rebuild one agent session's totals and buckets from its requests and times.
+
+    Its signals are left to be found again (NULL): store() finds them at once.
+    """
     # Tokens come from one path: a session also read from its agent's own log leaves out
     # what OpenTelemetry said of it (keys "otlp:..."), whichever arrived first.
     own_log = db.conn.execute(
