@@ -15,4 +15,6 @@ def create_app(test_config=None):
     security.init_app(app)
     api.init_app(app)
     web.init_app(app)
+    # Outermost: the hardening headers go on every answer, the hot path's included.
+    app.wsgi_app = security.Hardened(api.events.Express(app, app.wsgi_app))
     return app

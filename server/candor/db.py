@@ -172,7 +172,11 @@ def start_checkpoints(path, every=0.25, idle_every=1.0):
 
 def get_db():
     """The current thread's database for the current app (opened on first use)."""
-    path = current_app.config["DATABASE"]
+    return thread_db(current_app.config["DATABASE"])
+
+
+def thread_db(path):
+    """The current thread's database at `path` (opened on first use, then kept)."""
     cache = getattr(_local, "dbs", None)
     if cache is None:
         cache = _local.dbs = {}

@@ -80,18 +80,19 @@ def rotate_token(data_dir):
     return token
 
 
-def current_token():
+def current_token(app=None):
     """The token, re-read when its file changes (so `candor token --rotate` applies at once)."""
-    cached = current_app.extensions["candor_token"]
+    app = app or current_app
+    cached = app.extensions["candor_token"]
     try:
         stamp = os.stat(cached["path"]).st_mtime_ns
     except FileNotFoundError:
         stamp = None
     if stamp is None or cached["stamp"] != stamp:
-        token = read_token(current_app.config["DATA_DIR"])
+        token = read_token(app.config["DATA_DIR"])
         if cached["token"] is not None and token != cached["token"]:
             # Rotated behind our back (the CLI revokes too): every login ends.
-            logins.revoke_all(current_app.config["DATA_DIR"])
+            logins.revoke_all(app.config["DATA_DIR"])
         cached["token"] = token
         cached["stamp"] = os.stat(cached["path"]).st_mtime_ns
     return cached["token"]
@@ -102,11 +103,17 @@ def proof(token, nonce):
     return hmac.new(token.encode(), nonce.encode(), "sha256").hexdigest()
 
 
-def token_matches(candidate):
+def token_matches(candidate, app=None):
     """Whether `candidate` is the current token (constant-time)."""
     return isinstance(candidate, str) and hmac.compare_digest(
-        candidate.encode(), current_token().encode()
+        candidate.encode(), current_token(app).encode()
     )
+
+
+def _bearer_matches(header, app=None):
+    """Whether an Authorization header carries the current token."""
+    scheme, _, credentials = header.partition(" ")
+    return scheme.lower() == "bearer" and token_matches(credentials.strip(), app)
 
 
 def _cookie_may_count():
@@ -126,8 +133,7 @@ def _authenticated():
     """Whether the request carries the token, or a live dashboard login the browser vouches for."""
     header = request.headers.get("Authorization", "")
     if header:
-        scheme, _, credentials = header.partition(" ")
-        return scheme.lower() == "bearer" and token_matches(credentials.strip())
+        return _bearer_matches(header)
     secret = request.cookies.get(cookie_name(current_app.config["PORT"]))
     if secret is None or not _cookie_may_count():
         return False
@@ -146,12 +152,11 @@ def allowed_hosts(port):
     return hosts
 
 
-def _paths_as_sent():
+def _paths_as_sent(environ):
     """The request's path as the server saw it, and as the client wrote it.
 
     (Servers tidy PATH_INFO: waitress drops a leading '//', which REQUEST_URI keeps.)
     """
-    environ = request.environ
     yield environ.get("PATH_INFO", "")
     for key in ("REQUEST_URI", "RAW_URI"):
         if key in environ:
@@ -161,8 +166,30 @@ def _paths_as_sent():
             yield path
 
 
+def _origin_allowed(origin, host):
+    """An Origin header (None when not sent) from this server's own pages or an extension."""
+    return origin is None or origin == f"http://{host.lower()}" or bool(
+        EXTENSION_ORIGIN.match(origin))
+
+
+def passes_by_token(environ, app):
+    """Whether a request passes every check below (_check_request) on its token alone.
+
+    The hot path (POST /api/v1/events, see api/events.py) answers such requests below
+    Flask. It asks for the strictest case only (the Bearer token, a JSON body): a
+    request this refuses goes through Flask, which checks it all again and answers it.
+    """
+    host = environ.get("HTTP_HOST", "")
+    return (not any("//" in path for path in _paths_as_sent(environ))
+            and host.lower() in app.extensions["candor_hosts"]
+            and _origin_allowed(environ.get("HTTP_ORIGIN"), host)
+            and _bearer_matches(environ.get("HTTP_AUTHORIZATION", ""), app)
+            and environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+            == "application/json")
+
+
 def _check_request():
-    if any("//" in path for path in _paths_as_sent()):
+    if any("//" in path for path in _paths_as_sent(request.environ)):
         # Flask would redirect to the path without the empty segment: a client
         # must learn its URL is wrong, not be sent elsewhere.
         abort(404, message="No such address: the path has an empty segment ('//').")
@@ -170,10 +197,7 @@ def _check_request():
     if host.lower() not in current_app.extensions["candor_hosts"]:
         abort(403, message="Host not allowed: Candor answers only to its own address.")
 
-    origin = request.headers.get("Origin")
-    if origin is not None and origin != f"http://{host.lower()}" and not (
-        EXTENSION_ORIGIN.match(origin)
-    ):
+    if not _origin_allowed(request.headers.get("Origin"), host):
         abort(403, message="Origin not allowed: only Candor's own pages and the extension.")
 
     g.login_id = None
@@ -203,7 +227,7 @@ HARDENING_HEADERS = {
 }
 
 
-class _Hardened:
+class Hardened:
     """WSGI middleware putting HARDENING_HEADERS on every response, errors and files included.
 
     (Cheaper than setting them on each Flask response object, and nothing can skip it.)
@@ -231,7 +255,6 @@ def init_app(app):
     with app.app_context():
         current_token()  # create the token at start, not on the first request
     app.before_request(_check_request)
-    app.wsgi_app = _Hardened(app.wsgi_app)
     CORS(
         app,
         resources={r"/api/v1/*": {"origins": [EXTENSION_ORIGIN]}},
