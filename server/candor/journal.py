@@ -13,9 +13,11 @@ SESSION_FIELDS = (
     "est_tokens_in", "est_tokens_out", "tokenizer", "model", "url", "title", "tag", "note",
     "outcome_url", "signals",
 )
-# What agent sessions add (NULL for chat sessions); models is a JSON list.
+# What agent sessions add (NULL for chat sessions); models is a JSON list. Their outcomes
+# (edits, lines changed, commits, pull requests) are NULL where the agent did not say.
 AGENT_FIELDS = ("kind", "tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write",
-                "tokens_reasoning", "requests", "tool_calls", "models", "project")
+                "tokens_reasoning", "requests", "tool_calls", "models", "project", "edits",
+                "lines_changed", "commits", "pull_requests")
 SESSION_FIELDS += AGENT_FIELDS
 _SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
 

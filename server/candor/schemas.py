@@ -313,6 +313,18 @@ class SessionSchema(Schema):
     models = fields.List(fields.String(), dump_only=True, allow_none=True)
     project = fields.String(dump_only=True, allow_none=True, metadata={
         "description": "Agent sessions: the working folder's name and git branch"})
+    edits = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: calls of tools that change files (Edit, Write, "
+                       "apply_patch…)"})
+    lines_changed = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: lines of code added and removed, as the agent "
+                       "reports them (OpenTelemetry); null where it did not say"})
+    commits = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: commits made, as the agent reports them; null where "
+                       "it did not say"})
+    pull_requests = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "Agent sessions: pull requests opened, as the agent reports them; null "
+                       "where it did not say"})
 
 
 class SignalSchema(Schema):
