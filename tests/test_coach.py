@@ -104,8 +104,9 @@ def test_the_journals_api_and_pages(app, client, tmp_path):
             coach.import_file(get_db(), data_dir, path)
     listed = client.get("/api/v1/journals").json["journals"]
     assert [j["name"] for j in listed] == ["ada", "grace"]
-    assert set(listed[0]) == {"name", "owner", "verified", "value_ratio", "coverage",
-                              "active_seconds", "sessions", "signals"}
+    assert set(listed[0]) == {"name", "owner", "verified", "covered", "exported_at",
+                              "time_zone", "value_ratio", "coverage", "active_seconds",
+                              "sessions", "signals"}
     stats = client.get("/api/v1/journals/ada/stats", query_string={"group": "week"}).json
     assert stats["groups"] and stats["value_ratio"] == pytest.approx(listed[0]["value_ratio"])
     assert client.get("/api/v1/journals/nobody/stats").status_code == 404

@@ -240,8 +240,9 @@ def _redaction(values):
 @main.command("export")
 @click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="json",
               show_default=True, help="json (verifiable), csv (spreadsheets) or html (a report).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
-              help="The file to write (written whole or not at all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              required=True,
+              help="The file to write (written whole or not at all); - for standard output.")
 @click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="First local date (YYYY-MM-DD).")
 @click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
@@ -249,7 +250,9 @@ def _redaction(values):
 @click.option("--redact", multiple=True, metavar="WHAT",
               help="Leave out titles, urls and/or notes (comma-separated, repeatable); "
                    "default: titles,notes; 'none' keeps everything.")
-@click.option("--owner", default=None, help="Whose journal this is (default: your user name).")
+@click.option("--owner", default=None,
+              help="Your name as the journal's owner, remembered for later exports "
+                   "(default: your user name, or 'me').")
 def export_command(fmt, output, from_day, to_day, redact, owner):
     """Export the journal for a coach: json, csv or a self-contained html report."""
     from .db import connect
@@ -259,20 +262,36 @@ def export_command(fmt, output, from_day, to_day, redact, owner):
     if from_day and to_day and from_day > to_day:
         raise click.BadParameter("must not be before --from", param_hint="--to")
     redaction = _redaction(redact)
+    if owner is not None:
+        try:
+            owner = export.clean_owner(owner)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--owner") from None
+    to_stdout = output == "-"
     target = Path(output)
-    if not target.parent.is_dir():
+    if not to_stdout and not target.parent.is_dir():
         raise click.ClickException(f"No such folder: {target.parent}")
     db = connect(str(Path(_data_dir()) / "candor.db"))
     try:
-        data = export.build(db, from_day, to_day, redaction, owner)
+        if owner is not None:
+            export.set_owner(db, owner)
+        data = export.build(db, from_day, to_day, redaction)
     finally:
         db.close()
-    try:
-        export.write_atomic(target, export.render(data, fmt))
-    except OSError as error:
-        raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
-    click.echo(f"Exported {len(data['sessions'])} sessions to {target} ({fmt}"
-               f"{', without ' + ', '.join(sorted(redaction)) if redaction else ''})")
+    text = export.render(data, fmt)
+    if to_stdout:  # whole, once rendered: a pipe never gets half a journal from an error
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        try:
+            export.write_atomic(target, text)
+        except OSError as error:
+            raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
+    # On standard error when the journal goes to standard output, so it pipes clean.
+    click.echo(f"Exported {len(data['sessions'])} sessions of {data['owner']} to "
+               f"{'standard output' if to_stdout else target} ({fmt}"
+               f"{', without ' + ', '.join(sorted(redaction)) if redaction else ''})",
+               err=to_stdout)
 
 
 @main.command()
@@ -314,16 +333,22 @@ def import_command(file, name, force):
             click.echo(f"Kept {count} notes from {data.get('coach')}: they show beside "
                        "your sessions and weeks.")
             return
-        name, verified, created = coach.import_journal(db, data_dir, raw, data, name, force)
+        done = coach.import_journal(db, data_dir, raw, data, name, force)
     except coach.ImportRefused as error:
         raise click.ClickException(f"{file}: {error}") from None
     finally:
         db.close()
-    if not created:
-        click.echo(f"{file} is already imported as {name!r}: nothing to do.")
+    unverified = "" if done.verified else " (UNVERIFIED: it failed its check)"
+    if done.outcome == "same":
+        click.echo(f"{file} is already imported as {done.name!r}: nothing changed.")
+    elif done.outcome == "not_newer":
+        click.echo(f"{file} is an export of {done.name!r} no newer than the one imported "
+                   f"(exported {done.changes['imported']}): nothing changed.")
+    elif done.outcome == "updated":
+        click.echo(f"Updated {done.name!r} from {file}{unverified}: "
+                   f"{coach.describe_changes(done.changes)}.")
     else:
-        click.echo(f"Imported {file} as {name!r}" + ("" if verified else
-                                                     " (UNVERIFIED: it failed its check)"))
+        click.echo(f"Imported {file} as {done.name!r}{unverified}")
 
 
 @main.command("export-notes")

@@ -9,16 +9,20 @@ time is counted at its start, and its timeline is not available.
 import hashlib
 import json
 import logging
+import os
 import re
 import sqlite3
 import time
-from datetime import datetime
+import uuid
+import zoneinfo
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from . import export, journal_file, migrations, report, time_zone
 from .contract import SIGNALS
 from .db import connect, open_imported, write
-from .journal import set_time_zone
+from .journal import range_ms, set_time_zone
 from .migrations import BUCKET_SECONDS
 
 _NAME = re.compile(r"[^a-z0-9-]+")
@@ -58,14 +62,32 @@ def read(path):
             "not a Candor journal: not JSON (journals are the json export)") from None
 
 
+class Imported(NamedTuple):
+    """What an import did: `outcome` is created, updated, same (this very file was
+    imported before) or not_newer (an export of it no newer than the one imported)."""
+
+    name: str
+    verified: bool
+    outcome: str
+    changes: dict | None = None
+
+    @property
+    def created(self):
+        return self.outcome == "created"
+
+
 def import_file(db, data_dir, path, name=None, force=False, now=None):
-    """Import a journal file; returns (name, verified, created). Raises ImportRefused."""
+    """Import a journal file; returns an Imported. Raises ImportRefused."""
     raw, data = read(path)
     return import_journal(db, data_dir, raw, data, name, force, now)
 
 
 def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
-    """Import a journal (its file's bytes and parsed JSON); see import_file."""
+    """Import a journal (its file's bytes and parsed JSON); see import_file.
+
+    A newer export of a journal already imported (the same journal_id, version 2)
+    updates it in place; see _update.
+    """
     try:
         verified, message = export.verify(data)
     except export.NotAJournal as error:
@@ -78,34 +100,131 @@ def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
     digest = hashlib.sha256(raw).hexdigest()
     same = db.conn.execute("SELECT name FROM journals WHERE file_sha256 = ?", [digest]).fetchone()
     if same:
-        return same[0], verified, False
+        return Imported(same[0], verified, "same")
+    earlier = data.get("journal_id") and db.conn.execute(
+        "SELECT name, exported_at FROM journals WHERE journal_id = ?",
+        [data["journal_id"]]).fetchone()
+    if earlier:
+        if name is not None and slug(name) != earlier[0]:
+            raise ImportRefused(f"this journal is already imported as {earlier[0]!r}: import "
+                                f"it without --name (or with --name {earlier[0]}) to update it")
+        if _ms(data["exported_at"]) <= _ms(earlier[1]):
+            return Imported(earlier[0], verified, "not_newer", {"imported": earlier[1]})
+        return _update(db, data_dir, earlier[0], data, digest, verified, now)
     name = slug(name or data.get("owner") or "journal")
     if db.conn.execute("SELECT 1 FROM journals WHERE name = ?", [name]).fetchone():
         raise ImportRefused(f"a different journal is already imported as {name!r}; "
-                            "choose another with --name")
+                            "choose another name with --name")
     target = journals_dir(data_dir) / f"{name}.db"
     target.unlink(missing_ok=True)
     try:
-        _fill(target, data, _zone_of(db, data))
+        _fill(target, data["sessions"], _zone_of(db, data))
         with write(db):
             db.conn.execute(
                 "INSERT INTO journals (name, owner, verified, file_sha256, exported_at,"
-                " range_from, range_to, redaction, imported_at, head)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " range_from, range_to, redaction, imported_at, head, journal_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [name, str(data.get("owner")), int(verified), digest, data.get("exported_at"),
                  data["range"].get("from"), data["range"].get("to"),
                  ",".join(data.get("redaction", [])), int((now or time.time()) * 1000),
-                 data["integrity"].get("head")])
+                 data["integrity"].get("head"), data.get("journal_id")])
     except BaseException:
         for end in ("", "-wal", "-shm"):
             target.with_name(target.name + end).unlink(missing_ok=True)
         raise
-    return name, verified, True
+    return Imported(name, verified, "created")
+
+
+def _count(n, one, many=None):
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def describe_changes(changes):
+    """What a newer export changed, in words: "2 new sessions, 1 changed tag, 1 removed"."""
+    removed = (f"{changes['removed']} removed (forgotten by its owner since)"
+               if changes["removed"] else "none removed")
+    return (f"{_count(len(changes['new']), 'new session')}, "
+            f"{_count(len(changes['retagged']), 'changed tag')}, {removed}")
+
+
+def _wider(old, new, earliest):
+    """The wider end of two ranges' ends (None is open: the widest)."""
+    if old is None or new is None:
+        return None
+    return min(old, new) if earliest else max(old, new)
+
+
+def _update(db, data_dir, name, data, digest, verified, now=None):
+    """Bring an imported journal up to a newer export of it; returns an Imported.
+
+    Within the range the export covers, its sessions replace the imported ones
+    (those missing from it were forgotten by the worker since); outside it, the
+    imported sessions stay. The coach's notes stay. The journal's file is made
+    anew beside the old one, then put in its place: never half-updated.
+    """
+    row = db.conn.execute(
+        "SELECT exported_at, range_from, range_to, redaction, verified FROM journals "
+        "WHERE name = ?", [name]).fetchone()
+    since, old_from, old_to, old_redaction, old_verified = row
+    zone = _zone_of(db, data)
+    start, end = range_ms(*(None if d is None else date.fromisoformat(d)
+                            for d in (data["range"]["from"], data["range"]["to"])),
+                          zone=zoneinfo.ZoneInfo(zone))
+    try:
+        old = open_journal(db, data_dir, name)
+    except UnknownJournal:  # its file is gone or damaged: the new export is all there is
+        before, notes_kept = [], []
+    else:
+        try:
+            before = export.session_records(old, None, None, ())
+            notes_kept = old.conn.execute(
+                "SELECT coach, kind, key, note, at FROM coach_notes").fetchall()
+        finally:
+            old.close()
+
+    def covered(r):
+        return ((start is None or _ms(r["ended_at"]) >= start)
+                and (end is None or _ms(r["started_at"]) < end))
+
+    now_ids = {r["id"] for r in data["sessions"]}
+    was = {r["id"]: r for r in before}
+    outside = [r for r in before if not covered(r) and r["id"] not in now_ids]
+    changes = {
+        "since": since, "exported_at": data["exported_at"],
+        "new": [r["id"] for r in data["sessions"] if r["id"] not in was],
+        "retagged": [{"id": r["id"], "from": was[r["id"]]["tag"], "to": r["tag"]}
+                     for r in data["sessions"]
+                     if r["id"] in was and was[r["id"]]["tag"] != r["tag"]],
+        "removed": sum(1 for r in before if covered(r) and r["id"] not in now_ids),
+    }
+    redaction = set(data.get("redaction", []))
+    if outside:  # what stays of the older export keeps what it left out
+        redaction |= {x for x in old_redaction.split(",") if x}
+    target = journals_dir(data_dir) / f"{name}.db"
+    fresh = target.with_name(f".{name}.{uuid.uuid4().hex}.db")
+    try:
+        _fill(fresh, outside + data["sessions"], zone, notes_kept)
+        with write(db):
+            db.conn.execute(
+                "UPDATE journals SET owner = ?, verified = ?, file_sha256 = ?, exported_at = ?,"
+                " range_from = ?, range_to = ?, redaction = ?, imported_at = ?, head = ?,"
+                " changes = ? WHERE name = ?",
+                [str(data.get("owner")), int(verified and (bool(old_verified) or not outside)),
+                 digest, data["exported_at"],
+                 _wider(old_from, data["range"]["from"], earliest=True),
+                 _wider(old_to, data["range"]["to"], earliest=False),
+                 ",".join(sorted(redaction)), int((now or time.time()) * 1000),
+                 data["integrity"].get("head"), json.dumps(changes), name])
+            os.replace(fresh, target)  # within the transaction: a failure rolls the row back
+    finally:
+        for end_ in ("", "-wal", "-shm", "-journal"):
+            fresh.with_name(fresh.name + end_).unlink(missing_ok=True)
+    return Imported(name, verified, "updated", changes)
 
 
 def _zone_of(db, data):
     """The zone an imported journal's days are in: the one it was exported in, else ours."""
-    exported_in = data.get("summary", {}).get("time_zone")
+    exported_in = data.get("time_zone") or data.get("summary", {}).get("time_zone")
     return exported_in if time_zone.is_zone(exported_in) else time_zone.name(db)
 
 
@@ -113,29 +232,40 @@ def _zone_of(db, data):
 _TOKENIZER_BITS = {"o200k": 1, "chars/4": 2, "mixed": 3}
 
 
-def _fill(path, data, zone):
-    """Write the journal's sessions into a journal file of its own, its days in `zone`.
+_AGENT_COUNTS = ("tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write",
+                 "tokens_reasoning", "requests", "tool_calls")
+
+
+def _fill(path, records, zone, notes_kept=()):
+    """Write session records into a journal file of its own, its days in `zone`.
 
     The file is migrated and its day totals made here, once: it is only ever
-    opened read-only afterwards (open_journal).
+    opened read-only afterwards (open_journal). `notes_kept` are coach_notes rows
+    to keep (from the file an update replaces).
     """
     jdb = connect(str(path))
     try:
         set_time_zone(jdb, zone)  # before the sessions: the day totals count in it
         with write(jdb):
-            for r in data["sessions"]:
+            for r in records:
                 started, ended = _ms(r["started_at"]), _ms(r["ended_at"])
+                models = r.get("models")
                 jdb.conn.execute(
                     "INSERT OR IGNORE INTO sessions (id, site, site_key, started_at, ended_at,"
                     " active_ms, prompts, responses, copies, est_tokens_in, est_tokens_out,"
-                    " model, url, title, tag, note, outcome_url, signals, tokenizer, tokenizers)"
-                    " VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " model, url, title, tag, note, outcome_url, signals, tokenizer, tokenizers,"
+                    f" kind, {', '.join(_AGENT_COUNTS)}, models, project)"
+                    " VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [r["id"], r["site"], started, ended, round(r["active_seconds"] * 1000),
                      r["prompts"], r["responses"], r["copies"], r["est_tokens_in"],
                      r["est_tokens_out"], r["model"], r["url"], r["title"], r["tag"],
                      r["note"], r["outcome_url"], json.dumps(r["signals"]),
                      # Journals exported before the field say nothing: then nor do we.
-                     r.get("tokenizer"), _TOKENIZER_BITS.get(r.get("tokenizer"), 0)])
+                     r.get("tokenizer"), _TOKENIZER_BITS.get(r.get("tokenizer"), 0),
+                     # Version 1 journals knew only chat sessions.
+                     r.get("kind") or "chat", *(r.get(k) for k in _AGENT_COUNTS),
+                     None if models is None else json.dumps(models), r.get("project")])
                 bucket = started // 1000 // BUCKET_SECONDS * BUCKET_SECONDS
                 jdb.conn.execute(
                     "INSERT OR IGNORE INTO session_buckets (session_id, bucket, tag, active_ms,"
@@ -149,6 +279,9 @@ def _fill(path, data, zone):
                         " VALUES (?, ?, ?, ?)", [r["id"], previous, change["tag"],
                                                  _ms(change["at"])])
                     previous = change["tag"]
+            jdb.conn.executemany(
+                "INSERT INTO coach_notes (coach, kind, key, note, at) VALUES (?, ?, ?, ?, ?)",
+                notes_kept)
         # A rollback journal, not a WAL: opened read-only, it needs no -wal or -shm file.
         jdb.conn.execute("PRAGMA journal_mode = DELETE")
     finally:
@@ -156,13 +289,17 @@ def _fill(path, data, zone):
 
 
 def journals(db):
-    """Imported journals: [{"name", "owner", "verified", "exported_at", "redaction", …}]."""
+    """Imported journals: [{"name", "owner", "verified", "exported_at", "redaction", …}].
+
+    `changes` is what the last newer export changed (see _update), or None.
+    """
     rows = db.conn.execute(
-        "SELECT name, owner, verified, exported_at, range_from, range_to, redaction "
-        "FROM journals ORDER BY name").fetchall()
+        "SELECT name, owner, verified, exported_at, range_from, range_to, redaction, "
+        "journal_id, changes FROM journals ORDER BY name").fetchall()
     return [{"name": n, "owner": o, "verified": bool(v), "exported_at": e,
-             "range": {"from": f, "to": t}, "redaction": [x for x in r.split(",") if x]}
-            for n, o, v, e, f, t, r in rows]
+             "range": {"from": f, "to": t}, "redaction": [x for x in r.split(",") if x],
+             "journal_id": i, "changes": json.loads(c) if c else None}
+            for n, o, v, e, f, t, r, i, c in rows]
 
 
 def journal(db, name):
@@ -223,8 +360,53 @@ def upgrade_imported(db, data_dir):
     return upgraded
 
 
-def side_by_side(db, data_dir, from_day=None, to_day=None):
-    """Every imported journal's figures for the range, for the coach's table."""
+# What the Journals table sorts by: a column's key, and the row's value for it.
+SORTS = {
+    "owner": lambda r: r["owner"].casefold(),
+    "covered": lambda r: (r["covered"]["from"] or "", r["covered"]["to"] or ""),
+    "exported_at": lambda r: _ms(r["exported_at"]) if r["exported_at"] else None,
+    "verified": lambda r: r["verified"],
+    "time_zone": lambda r: r["time_zone"],
+    "value_ratio": lambda r: r["value_ratio"],
+    "coverage": lambda r: r["coverage"],
+    "active_seconds": lambda r: r["active_seconds"],
+    "sessions": lambda r: r["sessions"],
+    "signals": lambda r: sum(r["signals"].values()),
+}
+
+
+def covered(jdb, details):
+    """The local dates an imported journal covers: the range asked for, else from its first
+    session to the day it was exported (in its worker's zone)."""
+    zone = time_zone.zone(jdb)
+    first, last = details["range"]["from"], details["range"]["to"]
+    if first is None:
+        (started,) = jdb.conn.execute("SELECT min(started_at) FROM sessions").fetchone()
+        first = None if started is None else (
+            datetime.fromtimestamp(started / 1000, zone).date().isoformat())
+    if last is None and details["exported_at"]:
+        last = datetime.fromtimestamp(_ms(details["exported_at"]) / 1000, zone).date().isoformat()
+    return {"from": first, "to": last}
+
+
+def covered_weeks(span, most=520):
+    """The ISO weeks (2026-W48) of the dates `covered` gave, newest first (at most `most`)."""
+    if not span["from"] or not span["to"]:
+        return []
+    first, last = date.fromisoformat(span["from"]), date.fromisoformat(span["to"])
+    monday = max(first, last - timedelta(weeks=most - 1))
+    monday -= timedelta(days=monday.weekday())
+    weeks = []
+    while monday <= last:
+        year, week, _ = monday.isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+        monday += timedelta(weeks=1)
+    return weeks[::-1]
+
+
+def side_by_side(db, data_dir, from_day=None, to_day=None, sort="owner", descending=False):
+    """Every imported journal's figures for the range, for the coach's table, sorted by a
+    key of SORTS (a journal without a figure for it, or unreadable, last)."""
     out = []
     for j in journals(db):
         try:
@@ -242,16 +424,22 @@ def side_by_side(db, data_dir, from_day=None, to_day=None):
                     [start * 1000, end * 1000]):
                 for signal in json.loads(found or "[]"):
                     counts[signal["name"]] = counts.get(signal["name"], 0) + 1
+            zone, span = time_zone.name(jdb), covered(jdb, j)
         finally:
             jdb.close()
         out.append({
             "name": j["name"], "owner": j["owner"], "verified": j["verified"],
+            "covered": span, "exported_at": j["exported_at"], "time_zone": zone,
             "value_ratio": s["value_ratio"], "coverage": s["coverage"],
             "active_seconds": s["real_seconds"] + s["busywork_seconds"] + s["unsure_seconds"]
             + s["untagged_seconds"],
             "sessions": s["sessions"], "signals": counts,
         })
-    return out
+    value = SORTS[sort]
+    known = [r for r in out if not r.get("unreadable") and value(r) is not None]
+    known.sort(key=lambda r: (r["owner"].casefold(), r["name"]))
+    known.sort(key=value, reverse=descending)  # stable: equal values stay by owner
+    return known + [r for r in out if r not in known]
 
 
 # --- a coach's notes ----------------------------------------------------------------

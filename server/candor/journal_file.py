@@ -125,6 +125,22 @@ class RecordSchema(_Strict):
     chain = fields.String(required=True, validate=_SHA256)
 
 
+class RecordSchemaV2(RecordSchema):
+    """A session record of a version 2 journal: its kind, and an agent session's counts."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(("chat", "agent")))
+    tokens_in = _Integer(required=True, allow_none=True)
+    tokens_out = _Integer(required=True, allow_none=True)
+    tokens_cache_read = _Integer(required=True, allow_none=True)
+    tokens_cache_write = _Integer(required=True, allow_none=True)
+    tokens_reasoning = _Integer(required=True, allow_none=True)
+    requests = _Integer(required=True, allow_none=True)
+    tool_calls = _Integer(required=True, allow_none=True)
+    models = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
+                         allow_none=True)
+    project = _text(validate=validate.Length(max=1000))
+
+
 class RangeSchema(_Strict):
     from_ = _Day(data_key="from", required=True, allow_none=True)
     to = _Day(required=True, allow_none=True)
@@ -151,7 +167,14 @@ class HeaderSchema(_Strict):
     integrity = fields.Nested(IntegritySchema, required=True)
 
 
-_HEADER, _RECORD = HeaderSchema(), RecordSchema()
+class HeaderSchemaV2(HeaderSchema):
+    """A version 2 journal's header: its id and time zone besides."""
+
+    journal_id = fields.String(required=True, validate=_UUID)
+    time_zone = fields.String(required=True, validate=validate.Length(1, 100))
+
+
+_SCHEMAS = {1: (HeaderSchema(), RecordSchema()), 2: (HeaderSchemaV2(), RecordSchemaV2())}
 
 
 def _first(messages, path=""):
@@ -169,9 +192,13 @@ def _first(messages, path=""):
 
 
 def problem(data):
-    """What is wrong with a parsed journal, in words naming the record and field; or None."""
+    """What is wrong with a parsed journal, in words naming the record and field; or None.
+
+    `data` is a journal of a version export.verify reads (it checked that first).
+    """
+    header, record_schema = _SCHEMAS[data["version"]]
     try:
-        _HEADER.load(data)
+        header.load(data)
     except ValidationError as error:
         where, message = _first(error.messages)
         return f"its header's field '{where}' is wrong: {message}"
@@ -179,7 +206,7 @@ def problem(data):
         if not isinstance(record, dict):
             return f"record {index + 1} is not a JSON object"
         try:
-            _RECORD.load(record)
+            record_schema.load(record)
         except ValidationError as error:
             where, message = _first(error.messages)
             named = record.get("id") if isinstance(record.get("id"), str) else None

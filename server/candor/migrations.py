@@ -487,6 +487,24 @@ def m014(db):
     )
 
 
+@journal(name="m015_journal_updates")
+def m015(db):
+    """An imported journal's id (a newer export of it updates it in place) and what changed.
+
+    `journal_id` is the worker's journal's own (version 2 exports carry it); NULL for
+    journals imported from version 1 files. `changes` is JSON: what the last newer
+    export changed (new sessions, changed tags, removed ones), for its pages to say.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE journals ADD COLUMN journal_id TEXT;
+        ALTER TABLE journals ADD COLUMN changes TEXT;
+        CREATE UNIQUE INDEX journals_by_id ON journals (journal_id) WHERE journal_id IS NOT NULL
+        """,
+    )
+
+
 @journal(name="m016_sessions_filtered_newest_first")
 def m016(db):
     """Indexes for the session list filtered by site, tag or kind, newest first, a page at a time.

@@ -12,10 +12,24 @@ from .body import Blueprint
 blp = Blueprint("journals", __name__, url_prefix="/api/v1", description="Imported journals")
 
 
+class CoveredSchema(Schema):
+    from_ = fields.String(data_key="from", attribute="from", allow_none=True,
+                          metadata={"description": "YYYY-MM-DD, in the worker's time zone"})
+    to = fields.String(allow_none=True,
+                       metadata={"description": "YYYY-MM-DD, in the worker's time zone"})
+
+
 class JournalFiguresSchema(Schema):
     name = fields.String()
     owner = fields.String()
     verified = fields.Boolean(metadata={"description": "False: it failed its integrity check"})
+    covered = fields.Nested(CoveredSchema, metadata={
+        "description": "The dates it covers: the range exported, else from its first session "
+                       "to the day it was exported"})
+    exported_at = fields.String(allow_none=True, metadata={
+        "description": "When the worker exported it (the latest export imported)"})
+    time_zone = fields.String(metadata={
+        "description": "The worker's time zone: its days and weeks are days and weeks there"})
     value_ratio = fields.Float(allow_none=True)
     coverage = fields.Float(allow_none=True)
     active_seconds = fields.Float()
@@ -30,13 +44,22 @@ class JournalListSchema(Schema):
     journals = fields.List(fields.Nested(JournalFiguresSchema))
 
 
+class JournalQuerySchema(DateRangeSchema):
+    """The range of the figures, and the order of the journals."""
+
+    sort = fields.String(load_default="owner", validate=validate.OneOf(tuple(coach.SORTS)),
+                         metadata={"description": "The field to sort by (signals: their total)"})
+    order = fields.String(load_default="asc", validate=validate.OneOf(("asc", "desc")))
+
+
 @blp.route("/journals")
-@blp.arguments(DateRangeSchema, location="query")
+@blp.arguments(JournalQuerySchema, location="query")
 @blp.response(200, JournalListSchema)
 def list_journals(query):
     """Every imported journal's value ratio, coverage, active time and signals, side by side."""
     return {"journals": coach.side_by_side(get_db(), current_app.config["DATA_DIR"],
-                                           query.get("from_"), query.get("to"))}
+                                           query.get("from_"), query.get("to"), query["sort"],
+                                           query["order"] == "desc")}
 
 
 @blp.route("/journals/<string:name>/stats")

@@ -1,8 +1,8 @@
-"""The journal's settings: its time zone."""
+"""The journal's settings: its time zone, its owner's name."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from .. import journal, time_zone
+from .. import export, journal, time_zone
 from ..db import get_db
 from .body import Blueprint
 
@@ -41,3 +41,33 @@ def put_time_zone(body):
     """Change the journal's time zone; its per-day totals are rebuilt in the new zone, once."""
     changed = journal.set_time_zone(get_db(), body["time_zone"])
     return {"time_zone": body["time_zone"], "changed": changed}
+
+
+class OwnerSchema(Schema):
+    """The name exports give as the journal's owner ("Candor journal of …")."""
+
+    owner = fields.String(required=True, validate=validate.Length(max=export.OWNER_MAX * 4),
+                          metadata={"description": "Your name as a coach sees it; default: your "
+                                                   "user name, or 'me'", "example": "Ada Lovelace"})
+
+    @validates("owner")
+    def _fit(self, value, **kwargs):
+        try:
+            export.clean_owner(value)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+@blp.route("/settings/owner")
+@blp.response(200, OwnerSchema)
+def get_owner():
+    """The name exports give as the journal's owner."""
+    return {"owner": export.owner_name(get_db())}
+
+
+@blp.route("/settings/owner", methods=["PUT"])
+@blp.arguments(OwnerSchema)
+@blp.response(200, OwnerSchema)
+def put_owner(body):
+    """Set the name every later export gives as the journal's owner (trimmed)."""
+    return {"owner": export.set_owner(get_db(), body["owner"])}

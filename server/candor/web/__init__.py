@@ -6,7 +6,8 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from .. import (
-    __version__, charts, coach, contract, journal, logins, report, security, signals, time_zone,
+    __version__, charts, coach, contract, export, journal, logins, report, security, signals,
+    time_zone,
 )
 from ..agents import background
 from ..api import clients as api_clients
@@ -37,8 +38,8 @@ def _zone():
     return g.time_zone
 
 
-def _chosen_range():
-    today = time_zone.today(_zone())
+def _chosen_range(today=None):
+    today = today or time_zone.today(_zone())
     preset = request.args.get("range", "12w")
     days = RANGES.get(preset, RANGES["12w"])[1]
     first = _day("from", today - timedelta(days=days))
@@ -72,19 +73,30 @@ def login():
 
 
 def _overview(db, imported=None):
-    """The overview of the user's journal, or of an imported one (read-only)."""
-    first, last = _chosen_range()
+    """The overview of the user's journal, or of an imported one (read-only).
+
+    An imported journal's ranges end on the last day it covers, not the coach's today.
+    """
     today = time_zone.today(_zone())
+    covered_to = imported and imported["covered"]["to"]
+    if covered_to and date.fromisoformat(covered_to) < today:
+        today = date.fromisoformat(covered_to)
+    first, last = _chosen_range(today)
     monday = today - timedelta(days=today.weekday())
+    this_week = ("This week" if today == time_zone.today(_zone())
+                 else f"Its last week exported (to {today:%d %b %Y})")
     weekly = report.stats(db, first, last, "week")
     by_site = report.stats(db, first, last, "site")["groups"]
     by_hour = report.stats(db, first, last, "hour")["groups"]
     untagged = journal.list_sessions(db, tag="untagged", limit=1)[0]
     weeks = {g["key"] for g in weekly["groups"]}
+    # A coach picks among the weeks the journal covers, whatever the range shown.
+    week_keys = coach.covered_weeks(imported["covered"]) if imported else sorted(weeks,
+                                                                                reverse=True)
     return render_template(
         "overview.html", first=first, last=last, ranges=RANGES, imported=imported,
-        week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks],
-        week_keys=sorted(weeks, reverse=True),
+        week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks | set(week_keys)],
+        week_keys=week_keys, this_week_label=this_week,
         this_week=report.stats(db, monday, today), chosen=weekly,
         first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
         low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
@@ -128,11 +140,14 @@ def session_page(session_id):
 
 @bp.route("/journals")
 def journals():
-    """Imported journals side by side, for a coach."""
+    """Imported journals side by side, for a coach; sorted by any column (?sort=, ?order=)."""
     first, last = _chosen_range()
-    rows = coach.side_by_side(get_db(), current_app.config["DATA_DIR"], first, last)
+    sort = request.args.get("sort") if request.args.get("sort") in coach.SORTS else "owner"
+    descending = request.args.get("order") == "desc"
+    rows = coach.side_by_side(get_db(), current_app.config["DATA_DIR"], first, last, sort,
+                              descending)
     return render_template("journals.html", rows=rows, first=first, last=last, ranges=RANGES,
-                           low_coverage=LOW_COVERAGE)
+                           low_coverage=LOW_COVERAGE, sort=sort, descending=descending)
 
 
 @contextmanager
@@ -145,7 +160,7 @@ def _imported(name):
         abort(404, f"No imported journal {name!r} to show.")
     g.time_zone = time_zone.zone(jdb)  # shown in its worker's zone
     try:
-        yield details, jdb
+        yield {**details, "covered": coach.covered(jdb, details)}, jdb
     finally:
         jdb.close()
 
@@ -163,8 +178,10 @@ def journal_sessions(name):
     with _imported(name) as (details, jdb):
         sessions, next_cursor = journal.list_sessions(
             jdb, limit=100, cursor=request.args.get("cursor") or None)
+        changes = details["changes"] or {"new": [], "retagged": []}
         return render_template("journal_sessions.html", imported=details, sessions=sessions,
-                               next_cursor=next_cursor)
+                               next_cursor=next_cursor, new_ids=set(changes["new"]),
+                               retagged={c["id"]: c["from"] for c in changes["retagged"]})
 
 
 @bp.route("/journals/<string:name>/sessions/<uuid:session_id>")
@@ -185,6 +202,7 @@ def settings():
     return render_template("settings.html", data_dir=current_app.config["DATA_DIR"],
                            version=__version__, logins=api_logins.current_logins(),
                            time_zone=time_zone.name(get_db()), time_zones=time_zone.names(),
+                           owner=export.owner_name(get_db()),
                            agent_sources=background.sources(
                                get_db(), current_app.config["AGENT_ROOTS"]))
 
@@ -235,6 +253,7 @@ def counted_with(tokenizer):
 
 
 bp.app_template_filter("site_name")(contract.site_name)
+bp.app_template_filter("changes")(coach.describe_changes)
 
 
 @bp.app_template_filter("percent")
