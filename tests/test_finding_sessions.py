@@ -221,3 +221,52 @@ def test_tagging_all_answers_each_previous_tag_and_one_call_per_tag_undoes_it(cl
     assert {sid: journal.get_session(db, sid)["tag"] for sid in sessions} == sessions
     assert client.get("/api/v1/stats").json["untagged_seconds"] == 120
 
+
+def test_the_sessions_page_keeps_its_filters_in_the_address(dashboard):
+    from support import NAVIGATE
+
+    for i in range(3):
+        sid = new_id()
+        sent = batch(event(sid, "session_start", at(1 + i), site="claude", title=f"report {i}"),
+                     event(sid, "activity", at(1 + i) + timedelta(minutes=1), site="claude",
+                           active_ms=30_000))
+        assert dashboard.post("/api/v1/events", json=sent).json["accepted"] == 2
+    page = dashboard.get("/sessions?q=report&site=claude&tag=untagged&from=2026-11-01"
+                         "&to=2026-11-30&kind=chat", headers=NAVIGATE).get_data(as_text=True)
+    assert page.count('<li class="session"') == 3
+    assert 'value="report"' in page and '<option value="claude" selected>' in page
+    nonsense = dashboard.get("/sessions?tag=great&kind=robot&from=9999-12-31&to=someday"
+                             "&cursor=%25%25%25&signal=boredom", headers=NAVIGATE)
+    assert nonsense.status_code == 200  # a bad value is left out, never a 500
+    assert nonsense.get_data(as_text=True).count('<li class="session"') == 3
+
+
+def test_the_session_page_says_what_active_time_is_and_leaves_out_empty_rows(dashboard, db,
+                                                                             tmp_path):
+    from support import NAVIGATE
+
+    sid, t0 = new_id(), at(3, 16)
+    sent = batch(event(sid, "session_start", t0),
+                 event(sid, "prompt", t0 + timedelta(minutes=1), prompt_chars=40),
+                 event(sid, "activity", t0 + timedelta(minutes=2), active_ms=60_000),
+                 event(sid, "activity", t0 + timedelta(minutes=3), active_ms=0),
+                 event(sid, "activity", t0 + timedelta(minutes=4), active_ms=300),
+                 event(sid, "session_end", t0 + timedelta(minutes=6)))
+    assert dashboard.post("/api/v1/events", json=sent).json["accepted"] == 6
+    page = dashboard.get(f"/sessions/{sid}", headers=NAVIGATE).get_data(as_text=True)
+    assert "the time this tab was in front and you were using it" in page
+    assert "1 min of the 6 min from start to end" in page
+    assert page.count('<tr class="ev-activity">') == 1  # the 0 s ones are left out
+    assert page.count("<tr class=") == 4  # started, prompt, active 1 min, ended
+    assert len(dashboard.get(f"/api/v1/sessions/{sid}").json["timeline"]) == 6  # all kept
+
+    root = tmp_path / "claude"
+    agent = "aaaaaaaa-1111-4111-8111-111111111111"
+    write_lines(root / "-home-ann-payroll" / f"{agent}.jsonl", [
+        claude_user(agent, 0), claude_assistant(agent, "m1", "r1", 2, (10, 20, 0, 0)),
+        claude_assistant(agent, "m2", "r2", 30, (10, 20, 0, 0))])
+    scan.scan(db, "claude-code", paths=[root])
+    agent_id = found(dashboard, kind="agent")[0]
+    page = dashboard.get(f"/sessions/{agent_id}", headers=NAVIGATE).get_data(as_text=True)
+    assert "the time between the agent's records, leaving out gaps over 5 minutes" in page
+    assert "2 min of the 30 min from its first record to its last" in page

@@ -6,10 +6,15 @@ the manifest's own match patterns decide where the content script runs.
 """
 
 import json
+import re
 import time
 from pathlib import Path
 
 import pytest
+import requests
+from support import start_server
+
+from candor import security
 
 ROOT = Path(__file__).resolve().parents[2]
 EXTENSION = ROOT / "extension"
@@ -205,3 +210,36 @@ def shots_dir():
     path = Path("/tmp/shots")
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """A `candor serve --demo` process, its data dir (from what it printed) and its token."""
+    server = start_server(tmp_path / "unused", extra_args=["--demo"])
+    log = (tmp_path / f"server-{server.port}.log").read_text()
+    server.data_dir = Path(re.search(r"CANDOR_DATA_DIR=(\S+) candor open", log).group(1))
+    server.token = security.read_token(server.data_dir)
+    yield server
+    server.kill(sig=15)
+
+
+@pytest.fixture
+def page(playwright_instance):
+    """A plain Chromium page (no extension), 1280 wide; what went wrong on it is in .errors."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-background-networking"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.errors = errors
+    yield page
+    browser.close()
+
+
+def api(server, path, **params):
+    """GET an API call of `server` with its token; the JSON answer."""
+    r = requests.get(f"{server.url}{path}", params=params, timeout=10,
+                     headers={"Authorization": f"Bearer {server.token}"})
+    r.raise_for_status()
+    return r.json()

@@ -7,47 +7,15 @@ import subprocess
 import sys
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from conftest import CHROMIUM
+from conftest import api
 from support import start_server
 
 from candor import security
-
-
-@pytest.fixture
-def demo(tmp_path):
-    """A `candor serve --demo` process, its data dir (from what it printed) and its token."""
-    server = start_server(tmp_path / "unused", extra_args=["--demo"])
-    log = (tmp_path / f"server-{server.port}.log").read_text()
-    server.data_dir = Path(re.search(r"CANDOR_DATA_DIR=(\S+) candor open", log).group(1))
-    server.token = security.read_token(server.data_dir)
-    yield server
-    server.kill(sig=15)
-
-
-@pytest.fixture
-def page(playwright_instance):
-    browser = playwright_instance.chromium.launch(
-        executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-background-networking"])
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.errors = errors
-    yield page
-    browser.close()
-
-
-def api(server, path, **params):
-    r = requests.get(f"{server.url}{path}", params=params, timeout=10,
-                     headers={"Authorization": f"Bearer {server.token}"})
-    r.raise_for_status()
-    return r.json()
 
 
 def test_tag_three_sessions_with_the_keyboard_and_see_the_ratio_move(demo, page, shots_dir):

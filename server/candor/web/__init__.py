@@ -72,11 +72,6 @@ def login():
     return response
 
 
-def _by_kind(db, first, last):
-    """The value ratio and coverage of chats and of agent sessions, apart, between two dates."""
-    return {kind: report.stats(db, first, last, kind=kind) for kind in ("chat", "agent")}
-
-
 def _overview(db, imported=None):
     """The overview of the user's journal, or of an imported one (read-only).
 
@@ -103,7 +98,6 @@ def _overview(db, imported=None):
         week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks | set(week_keys)],
         week_keys=week_keys, this_week_label=this_week,
         this_week=report.stats(db, monday, today), chosen=weekly,
-        kinds={"week": _by_kind(db, monday, today), "range": _by_kind(db, first, last)},
         first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
         low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
         tag_chart=charts.time_by_tag(weekly),
@@ -116,6 +110,15 @@ def _overview(db, imported=None):
     )
 
 
+def _page(db, **filters):
+    """A page of 50 sessions from the one the query string's cursor names (or the newest)."""
+    try:
+        return journal.list_sessions(db, **filters, limit=50,
+                                     cursor=request.args.get("cursor") or None)
+    except journal.BadCursor:  # a mangled "Older sessions" link: start from the newest
+        return journal.list_sessions(db, **filters, limit=50)
+
+
 @bp.route("/review")
 def review():
     """The review queue: untagged sessions, newest first, tagged from the keyboard."""
@@ -123,14 +126,61 @@ def review():
     signal = request.args.get("signal") if request.args.get("signal") in signals.NAMES else None
     site = request.args.get("site") or None
     most_signals = request.args.get("sort") == "signals"
-    sessions, next_cursor = journal.list_sessions(
-        db, tag="untagged", signal=signal, site=site, limit=50,
-        cursor=request.args.get("cursor") or None, most_signals=most_signals)
+    sessions, next_cursor = _page(db, tag="untagged", signal=signal, site=site,
+                                  most_signals=most_signals)
     sites = journal.recent_sites(db)
     return render_template("review.html", sessions=sessions, next_cursor=next_cursor,
                            signal=signal, site=site, signal_names=signals.NAMES, sites=sites,
                            most_signals=most_signals, first_run=None if sessions else
                            ways_to_start(db, current_app.config["AGENT_ROOTS"]))
+
+
+TAG_FILTERS = {"real": "Real output", "busywork": "Busywork", "unsure": "Unsure",
+               "untagged": "Untagged"}
+KIND_FILTERS = {"chat": "Chats", "agent": "Agent sessions"}
+
+
+def _session_filters():
+    """The Sessions page's filters from its query string; a value that makes no sense is left out.
+
+    Kept in the address, so a filtered view can be bookmarked.
+    """
+    chosen = {
+        "q": request.args.get("q", "").strip()[:200],
+        "tag": request.args.get("tag") if request.args.get("tag") in TAG_FILTERS else None,
+        "kind": request.args.get("kind") if request.args.get("kind") in KIND_FILTERS else None,
+        "site": request.args.get("site", "")[:270],
+        "signal": request.args.get("signal") if request.args.get("signal") in signals.NAMES
+        else None,
+        # Days the API would take too (2000 to 2999): a year 9999 has no day after it.
+        **{name: day for name, day in (("from_day", _day("from", None)),
+                                       ("to_day", _day("to", None)))
+           if day and date(2000, 1, 1) <= day <= date(2999, 12, 31)},
+    }
+    if chosen.get("from_day") and chosen.get("to_day") and chosen["from_day"] > chosen["to_day"]:
+        chosen["from_day"], chosen["to_day"] = chosen["to_day"], chosen["from_day"]
+    return {name: value for name, value in chosen.items() if value}
+
+
+@bp.route("/sessions")
+def sessions():
+    """Every session, chat and agent, newest first: filtered, searched, tagged in place."""
+    db = get_db()
+    chosen = _session_filters()
+    found, next_cursor = _page(db, **chosen)
+    # The address of the next page: these filters, as the query string names them.
+    named = {{"from_day": "from", "to_day": "to"}.get(k, k): str(v) for k, v in chosen.items()}
+    sites = sorted(journal.sites(db), key=lambda site: contract.site_name(site).casefold())
+    return render_template("sessions.html", sessions=found, next_cursor=next_cursor,
+                           chosen=named, paged=bool(request.args.get("cursor")), sites=sites,
+                           signal_names=signals.NAMES,
+                           tags=TAG_FILTERS, kinds=KIND_FILTERS)
+
+
+def _span_seconds(session):
+    """Seconds from a session's start to its end: what its active time is a part of."""
+    return (datetime.fromisoformat(session["ended_at"])
+            - datetime.fromisoformat(session["started_at"])).total_seconds()
 
 
 @bp.route("/sessions/<uuid:session_id>")
@@ -140,7 +190,7 @@ def session_page(session_id):
         session = journal.session_detail(get_db(), str(session_id))
     except journal.NotFound:
         abort(404, f"No session {session_id}.")
-    return render_template("session.html", s=session,
+    return render_template("session.html", s=session, span_seconds=_span_seconds(session),
                            coach_notes=coach.notes(get_db(), "session", session["id"]))
 
 
@@ -199,6 +249,7 @@ def journal_session(name, session_id):
         except journal.NotFound:
             abort(404, f"No session {session_id}.")
         return render_template("session.html", s=session, imported=details,
+                               span_seconds=_span_seconds(session),
                                coach_notes=coach.notes(jdb, "session", session["id"]))
 
 

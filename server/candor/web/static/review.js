@@ -1,49 +1,93 @@
-// The review queue, keyboard first: j/k move, r/b/u tag, n note, o outcome link, z undo.
+// A list of sessions to tag (the review queue, the Sessions page): a row's buttons for mouse
+// and touch, and the keyboard: j/k move, r/b/u tag, n note, o outcome link, z undo.
 import { call, say } from "./api.js";
 
 const LABELS = { real: "Real output", busywork: "Busywork", unsure: "Unsure" };
 const KEY_TAGS = { r: "real", b: "busywork", u: "unsure" };
 const rows = () => [...document.querySelectorAll("li.session")];
+const rowOf = (id) => document.querySelector(`li.session[data-id="${id}"]`);
+const undoButton = document.getElementById("undo");
 let current = 0;
-const undo = []; // [{ids, previous: {id: tag}}], the last change on top
+const undo = []; // [{ids, previous: {id: tag or null}}], the last change on top
 
-function focus(index) {
+function select(index, { focus = true } = {}) {
   const all = rows();
   if (!all.length) return;
   current = Math.max(0, Math.min(index, all.length - 1));
   all.forEach((row, i) => row.classList.toggle("current", i === current));
-  all[current].focus();
-  all[current].scrollIntoView({ block: "nearest" });
+  if (focus) {
+    all[current].focus();
+    all[current].scrollIntoView({ block: "nearest" });
+  }
 }
 
 function show(row, tag) {
   row.dataset.tag = tag || "";
-  row.querySelector(".verdict").textContent = tag ? `Tagged: ${LABELS[tag]}` : "";
+  row.querySelectorAll("button[data-tag]").forEach((button) => {
+    button.setAttribute("aria-pressed", String(button.dataset.tag === tag));
+  });
 }
 
-async function tag(ids, value) {
-  const previous = Object.fromEntries(ids.map((id) => [id, rowOf(id).dataset.tag || null]));
-  if (ids.length === 1) {
-    await call("PATCH", `/api/v1/sessions/${ids[0]}`, { tag: value });
-  } else {
-    await call("POST", "/api/v1/sessions/tag", { ids, tag: value });
-  }
-  ids.forEach((id) => show(rowOf(id), value));
+function remember(ids, previous) {
   undo.push({ ids, previous });
-  say(`${ids.length === 1 ? "Session" : `${ids.length} sessions`} tagged ${LABELS[value]}. Press z to undo.`);
+  undoButton.hidden = false;
 }
 
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+
+// The bulk buttons tag only the untagged rows shown, and say how many that is.
+function countUntagged() {
+  const label = document.getElementById("bulk-label");
+  if (!label) return;
+  const all = rows();
+  const untagged = all.filter((row) => !row.dataset.tag).length;
+  label.textContent = untagged === all.length
+    ? `Tag all ${untagged} shown:`
+    : untagged
+      ? `Tag the ${plural(untagged, "untagged session", "untagged sessions")} of the ${all.length} shown:`
+      : "Every session shown has a tag.";
+  document.querySelectorAll("[data-bulk]").forEach((button) => { button.disabled = !untagged; });
+}
+
+async function tagRow(row, value) {
+  const previous = row.dataset.tag || null;
+  await call("PATCH", `/api/v1/sessions/${row.dataset.id}`, { tag: value });
+  show(row, value);
+  remember([row.dataset.id], { [row.dataset.id]: previous });
+  say(value ? `Session tagged ${LABELS[value]}.` : "Tag removed.");
+  countUntagged();
+}
+
+async function tagUntagged(value) {
+  const ids = rows().filter((row) => !row.dataset.tag).map((row) => row.dataset.id);
+  if (!ids.length) return say("Every session shown already has a tag.");
+  const answer = await call("POST", "/api/v1/sessions/tag", { ids, tag: value, only_untagged: true });
+  const previous = Object.fromEntries(answer.changed.map((change) => [change.id, change.previous]));
+  Object.keys(previous).forEach((id) => show(rowOf(id), value));
+  if (answer.changed.length) remember(Object.keys(previous), previous);
+  // Tagged elsewhere (another tab, the popup) since this page was shown: left as they are.
+  const kept = ids.length - answer.changed.length;
+  say(`${plural(answer.changed.length, "session", "sessions")} tagged ${LABELS[value]}.`
+    + (kept ? ` ${plural(kept, "was", "were")} tagged meanwhile and kept ${kept === 1 ? "its" : "their"} tag.` : ""));
+  countUntagged();
+}
+
+// One undo takes back a whole change, a bulk one too: each session gets its own tag back
+// (one request per distinct previous tag), and the cursor goes to the first of them.
 async function undoLast() {
-  const last = undo.pop();
+  const last = undo[undo.length - 1];
   if (!last) return say("Nothing to undo.");
-  for (const id of last.ids) {
-    await call("PATCH", `/api/v1/sessions/${id}`, { tag: last.previous[id] });
-    show(rowOf(id), last.previous[id]);
-  }
-  say("Undone.");
+  const byTag = new Map();
+  last.ids.forEach((id) => byTag.set(last.previous[id], [...(byTag.get(last.previous[id]) || []), id]));
+  for (const [tag, ids] of byTag) await call("POST", "/api/v1/sessions/tag", { ids, tag });
+  undo.pop();
+  undoButton.hidden = !undo.length;
+  last.ids.forEach((id) => { const row = rowOf(id); if (row) show(row, last.previous[id]); });
+  const first = rows().findIndex((row) => last.previous[row.dataset.id] !== undefined);
+  if (first >= 0) select(first);
+  say(last.ids.length === 1 ? "Undone." : `Undone: ${last.ids.length} sessions are back as they were.`);
+  countUntagged();
 }
-
-const rowOf = (id) => document.querySelector(`li.session[data-id="${id}"]`);
 
 function ask(label, value) {
   const dialog = document.getElementById("ask");
@@ -62,10 +106,10 @@ async function annotate(field, label) {
   const row = rows()[current];
   if (!row) return;
   const value = await ask(label, "");
-  if (value === null) return focus(current);
+  if (value === null) return select(current);
   await call("PATCH", `/api/v1/sessions/${row.dataset.id}`, { [field]: value || null });
   say(`${label} saved.`);
-  focus(current);
+  select(current);
 }
 
 function run(action) {
@@ -76,12 +120,12 @@ document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || document.getElementById("ask").open) return;
   if (event.target.closest("input, select, textarea")) return;
   const row = rows()[current];
-  if (event.key === "j") focus(current + 1);
-  else if (event.key === "k") focus(current - 1);
+  if (event.key === "j") select(current + 1);
+  else if (event.key === "k") select(current - 1);
   else if (KEY_TAGS[event.key] && row) {
     run(async () => {
-      await tag([row.dataset.id], KEY_TAGS[event.key]);
-      focus(current + 1);
+      await tagRow(row, KEY_TAGS[event.key]);
+      select(current + 1);
     });
   } else if (event.key === "n") run(() => annotate("note", "Note"));
   else if (event.key === "o") run(() => annotate("outcome_url", "Outcome link"));
@@ -94,7 +138,23 @@ document.addEventListener("keydown", (event) => {
 document.getElementById("ask-cancel").addEventListener("click", () => document.getElementById("ask").close("cancel"));
 
 document.querySelectorAll("[data-bulk]").forEach((button) => {
-  button.addEventListener("click", () => run(() => tag(rows().map((r) => r.dataset.id), button.dataset.bulk)));
+  button.addEventListener("click", () => run(() => tagUntagged(button.dataset.bulk)));
 });
-rows().forEach((row, i) => row.addEventListener("click", () => focus(i)));
-focus(0);
+undoButton.addEventListener("click", () => run(undoLast));
+rows().forEach((row, i) => {
+  // A click on the row moves the cursor there; on its link or buttons, without taking the focus.
+  row.addEventListener("click", (event) => select(i, { focus: !event.target.closest("a, button") }));
+  row.querySelectorAll("button[data-tag]").forEach((button) => {
+    // Pressing the tag a session has takes it off again.
+    button.addEventListener("click", () => run(() => tagRow(
+      row, button.getAttribute("aria-pressed") === "true" ? null : button.dataset.tag)));
+  });
+});
+countUntagged();
+select(0);
+
+// The Sessions page's filters go into its address (to bookmark a view): the empty ones stay out.
+const filters = document.querySelector("form.filters");
+filters?.addEventListener("formdata", (event) => {
+  for (const [name, value] of [...event.formData]) if (!value) event.formData.delete(name);
+});
