@@ -72,6 +72,11 @@ def login():
     return response
 
 
+def _by_kind(db, first, last):
+    """The value ratio and coverage of chats and of agent sessions, apart, between two dates."""
+    return {kind: report.stats(db, first, last, kind=kind) for kind in ("chat", "agent")}
+
+
 def _overview(db, imported=None):
     """The overview of the user's journal, or of an imported one (read-only).
 
@@ -98,6 +103,7 @@ def _overview(db, imported=None):
         week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks | set(week_keys)],
         week_keys=week_keys, this_week_label=this_week,
         this_week=report.stats(db, monday, today), chosen=weekly,
+        kinds={"week": _by_kind(db, monday, today), "range": _by_kind(db, first, last)},
         first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
         low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
         tag_chart=charts.time_by_tag(weekly),
