@@ -6,7 +6,8 @@ Fills a journal with the demo generator (about 55 sessions a day: 10 years is
 about 200,000 sessions and 6 million events; --db keeps the file for the next
 run), starts the real server on it, and times over HTTP: stats for one-year
 ranges grouped by week (target: median <= 20 ms), the other groupings, the
-review queue's first page (<= 100 ms) and the overview page (<= 200 ms).
+review queue's first page (<= 100 ms), the Sessions page and list (filtered, years back,
+searched) and the overview page (<= 200 ms).
 Beside them, raw SQLite summing the same year of buckets: the floor.
 """
 
@@ -103,6 +104,14 @@ def main():
                                ("review queue, first page",
                                 "/api/v1/sessions?tag=untagged&limit=50"),
                                ("review queue page", "/review"),
+                               ("sessions page", "/sessions"),
+                               ("sessions page, one site, one tag",
+                                "/sessions?site=perplexity&tag=busywork"),
+                               ("sessions, a page 9 years back",
+                                f"/api/v1/sessions?to={today - timedelta(days=9 * 365)}"),
+                               ("sessions with a signal", "/api/v1/sessions?signal=burst"),
+                               ("sessions searched, no match",
+                                "/api/v1/sessions?q=no%20such%20words"),
                                ("overview page (last 12 weeks)", "/"),
                                ("overview page (last year)", "/?range=1y")]:
                 median, p90 = timed(client, url, args.rounds)
