@@ -20,7 +20,7 @@ from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from support import NAVIGATE, SAME_ORIGIN, candor, start_server
 
-from candor.agents import otlp
+from candor.agents import telemetry
 
 A = "aaaaaaaa-1111-4111-8111-111111111111"
 NAMESPACE = uuid.UUID("3b0f6f1e-5c7a-5d43-9a0e-6f1c2d8b7a90")
@@ -333,11 +333,11 @@ def test_a_gzip_bomb_is_refused_with_413_and_nothing_is_stored(server):
 
 NOT_OTLP = [
     ("application/json", b"[1, 2, 3]", "not a JSON object"),
-    ("application/json", b'{"events": []}', "none of resourceSpans"),
+    ("application/json", b'{"events": []}', "it has no resourceSpans"),
     ("application/json", b'{"resourceSpans": [', "not valid JSON"),
     ("application/json", b'{"resourceSpans": 7}', "ExportTraceServiceRequest"),
     ("application/json", b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "zz"}]}]}]}',
-     "traceId 'zz' is not a hex id"),
+     "Invalid hex string for field 'trace_id'"),
     ("application/json", b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"kind": NaN}]}]}]}',
      "not valid JSON"),
     ("application/x-protobuf", b"\xff\xff\xff\xff not protobuf", "ExportTraceServiceRequest"),
@@ -446,7 +446,7 @@ def test_a_span_with_impossible_numbers_is_refused_and_the_rest_kept(server):
     ("ünïcode😀", "otel:n-code"), ("", "otel:unknown_service"),
     ("<script>", "otel:script")])
 def test_a_senders_service_name_names_its_site(service, site):
-    assert otlp.site_for(service) == site
+    assert telemetry.site_for(service) == site
 
 
 def test_service_names_become_sites_in_the_journal(server):

@@ -9,7 +9,7 @@ write lock is taken; the batch is then one short write.
 from flask import Blueprint, Response, request
 from flask_smorest import abort
 
-from ..agents import otlp
+from ..agents import otlp, telemetry
 from ..db import get_db, write_together
 
 blp = Blueprint("otlp", __name__, url_prefix="/v1")
@@ -46,12 +46,13 @@ def _export(signal):
                                     f"{content_type or 'nothing'}.")
         message = otlp.decode(signal, request.get_data(cache=False), content_type,
                               request.headers.get("Content-Encoding"))
-        batch = otlp.read(signal, message)
+        batch = telemetry.read(signal, message)
     except otlp.Refused as refused:
         abort(refused.status, message=str(refused))
     if batch.sites:
-        write_together(get_db(), lambda db: otlp.store(db, batch))
-    return Response(otlp.answer(batch, content_type), 200, content_type=content_type)
+        write_together(get_db(), lambda db: telemetry.store(db, batch))
+    return Response(otlp.answer(signal, content_type, batch.rejected, batch.why), 200,
+                    content_type=content_type)
 
 
 @blp.route("/traces", methods=["POST"])
