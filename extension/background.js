@@ -9,9 +9,9 @@ import { createStorage, KEYS } from "./lib/storage.js";
 import { createQueue } from "./lib/queue.js";
 import { createSync, SYNC_ALARM } from "./lib/sync.js";
 import { createTracker, SWEEP_ALARM } from "./lib/tracker.js";
-import { describePage, isConnectPage } from "./lib/pages.js";
+import { describePage } from "./lib/pages.js";
 import { registerCustomSites } from "./lib/custom-sites.js";
-import { exchangeCode } from "./lib/pairing.js";
+import { createPairing } from "./lib/pairing.js";
 import { createTokenCounter } from "./lib/token-count.js";
 import { loadTokenizer } from "./lib/tokenizer-host.js";
 import { createHealthRecord } from "./lib/health.js";
@@ -44,6 +44,19 @@ const tracker = createTracker({
 });
 
 const health = createHealthRecord({ storage });
+
+const pairing = createPairing({
+  storage,
+  fetch: (...args) => fetch(...args),
+  client,
+  // The Connect page learns the answer given in the popup (it may have been closed since).
+  tell: (tabId, outcome) => api.tabs.sendMessage(tabId, { type: "candor:pairing-outcome", outcome }).catch(() => {}),
+  onPaired: () => sync.paired(),
+  async badge(text, title) {
+    await api.action.setBadgeText({ text });
+    await api.action.setTitle({ title: title || "Candor" });
+  },
+});
 
 /** Whether a message comes from this extension's own pages (popup, options), not a web page. */
 const fromExtensionPage = (sender) => sender.id === api.runtime.id && (sender.url ?? "").startsWith(api.runtime.getURL(""));
@@ -82,15 +95,20 @@ async function handle(message, sender) {
     }
 
     case "candor:pair": {
-      // Only the configured server's own connect page may hand over a pairing code; the
-      // code is exchanged for the token, which is kept once the server proves it knows it.
-      if (!isConnectPage(sender.url ?? "", settings.serverUrl)) return { ok: false };
-      const result = await exchangeCode({ fetch: (...args) => fetch(...args), serverUrl: settings.serverUrl, code: message.code });
-      if (result.status !== "paired") return { ok: false, status: result.status };
-      await storage.update(KEYS.settings, (current) => ({ ...current, token: result.token }));
-      await sync.paired();
-      return { ok: true };
+      // A Connect page of this machine, any port, from the sender's real URL. The server
+      // already paired with pairs again at once; any other address waits for the person
+      // to confirm it in the popup (lib/pairing.js).
+      const result = await pairing.request({ url: sender.url ?? "", tabId: tab?.id, code: message.code });
+      return { ok: result.status === "paired", status: result.status, host: result.host };
     }
+
+    case "candor:pairing-waiting":
+      if (!fromExtensionPage(sender)) return { ok: false };
+      return { ok: true, waiting: await pairing.waiting() };
+
+    case "candor:pairing-answer":
+      if (!fromExtensionPage(sender)) return { ok: false };
+      return pairing.answer({ origin: message.origin, accept: message.accept === true, keepTitles: message.keepTitles !== false });
 
     case "candor:tag":
       if (!fromExtensionPage(sender)) return { ok: false };

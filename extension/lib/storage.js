@@ -7,7 +7,8 @@ export const DEFAULT_SETTINGS = Object.freeze({
   token: "",
   paused: false,
   sendUrl: true,
-  sendTitle: false,
+  // Titles stay on this machine (exports leave them out unless kept); asked when pairing.
+  sendTitle: true,
   // Per-site switches: a site missing here is on.
   sites: {},
   // Hostnames the user added in options, tracked with the generic adapter.
@@ -37,6 +38,9 @@ export const KEYS = Object.freeze({
     default: { nextSeq: 1, count: 0, segments: [], sentThrough: 0, lost: 0, merged: 0 },
   },
   tabs: { area: "session", name: "tabs", default: {} },
+  // A Connect page on an address not paired yet, waiting for the person's answer in the
+  // popup: {origin, code, tabId, at}. Its code is single use and lives five minutes.
+  pendingPairing: { area: "session", name: "pendingPairing", default: null },
 });
 
 /** Storage key of one queue segment (the queue keeps its events in numbered segments). */

@@ -95,7 +95,7 @@ async function showSync(settings, stats) {
   const refused = await storage.get(KEYS.refusedCount);
   $("sync-refused").hidden = refused === 0;
   $("refused-count").textContent = refusedWords(refused);
-  $("pair-hint").hidden = status !== "not_paired";
+  $("pair-hint").hidden = status !== "not_paired" || !$("pair-ask").hidden;
 
   const warning = LEVEL_WORDS[queue.level];
   $("queue-warning").hidden = !warning;
@@ -128,8 +128,43 @@ function showPause(settings) {
   $("paused-note").hidden = !settings.paused;
 }
 
+/** A Connect page asked to pair with an address not paired yet: ask the person here. */
+async function showPairingQuestion() {
+  const reply = await api.runtime.sendMessage({ type: "candor:pairing-waiting" }).catch(() => null);
+  const waiting = reply?.waiting ?? null;
+  $("pair-ask").hidden = !waiting;
+  if (!waiting) return;
+  $("pair-ask").dataset.origin = waiting.origin;
+  $("pair-ask-host").textContent = waiting.host;
+}
+
+/** Send the person's answer about the address shown. */
+async function answerPairing(accept) {
+  const origin = $("pair-ask").dataset.origin;
+  for (const id of ["pair-ask-yes", "pair-ask-no"]) $(id).disabled = true;
+  $("pair-ask-status").textContent = accept ? "Pairing…" : "";
+  const reply = await api.runtime.sendMessage({ type: "candor:pairing-answer", origin, accept, keepTitles: $("pair-ask-titles").checked }).catch(() => null);
+  for (const id of ["pair-ask-yes", "pair-ask-no"]) $(id).disabled = false;
+  const status = reply?.status;
+  if (status === "paired" || status === "declined") {
+    $("pair-ask").hidden = true;
+    render();
+    return;
+  }
+  $("pair-ask-status").textContent =
+    status === "expired"
+      ? "This request is no longer waiting: reload the Connect page to ask again."
+      : status === "unreachable"
+        ? "The server did not answer: is Candor still running? Reload the Connect page to try again."
+        : "The server refused this pairing (the page's code is used or expired): reload the Connect page for a new one.";
+}
+
+$("pair-ask-yes").addEventListener("click", () => answerPairing(true));
+$("pair-ask-no").addEventListener("click", () => answerPairing(false));
+
 async function render() {
   const settings = await storage.get(KEYS.settings);
+  await showPairingQuestion();
   const server = settings.serverUrl.replace(/\/+$/, "");
   $("dashboard").href = `${server}/`;
   $("pair-link").href = `${server}/connect`;

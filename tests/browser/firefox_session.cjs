@@ -9,9 +9,12 @@
 // TITLE_JSON, if set, is the page's title as a JSON string (it may hold what an environment
 // variable cannot, such as a lone surrogate); titles are then turned on in the settings.
 //
-// The server runs on any free port: the extension's server address is set in its storage
-// before Firefox starts, as if the user had saved it in the options page (WebDriver may
-// not open extension pages in Firefox, so the options page itself can't be used here).
+// The server runs on any free port. WebDriver may not open extension pages in Firefox, so
+// the popup's "Pair with Candor at …?" can't be answered here: the extension is set up, in
+// its storage before Firefox starts, as paired before with that server (a token since
+// rotated), so its Connect page pairs again without asking. With ASK_ONLY=1 the extension
+// is a fresh install instead: the script stops once the Connect page says the popup asks,
+// and prints the page's code for the test to check it was not traded.
 
 const path = require("node:path");
 const fs = require("node:fs");
@@ -19,6 +22,7 @@ const puppeteer = require(path.join(process.env.PUPPETEER_DIR, "puppeteer-core")
 
 const [extensionDir, serverUrl, loginLink, fixturePath, profileDir] = process.argv.slice(2);
 const title = process.env.TITLE_JSON === undefined ? undefined : JSON.parse(process.env.TITLE_JSON);
+const askOnly = process.env.ASK_ONLY === "1";
 const fixture = fs
   .readFileSync(fixturePath, "utf8")
   .replace("<title>ChatGPT</title>", title === undefined ? "$&" : `$&<script>document.title = ${JSON.stringify(title)};</script>`);
@@ -38,7 +42,10 @@ async function main() {
     browser: "firefox",
     executablePath: "/usr/bin/firefox-esr",
     headless: true,
-    userDataDir: profileWithSettings(profileDir, { serverUrl, ...(title === undefined ? {} : { sendTitle: true }) }),
+    userDataDir: profileWithSettings(
+      profileDir,
+      askOnly ? {} : { serverUrl, token: "a-token-since-rotated", ...(title === undefined ? {} : { sendTitle: true }) },
+    ),
     extraPrefsFirefox: { "extensions.webextensions.ExtensionStorageIDB.enabled": false },
   });
   try {
@@ -46,6 +53,13 @@ async function main() {
     const pairing = await browser.newPage();
     await pairing.goto(loginLink);
     await pairing.goto(`${serverUrl}/connect`);
+    if (askOnly) {
+      await pairing.waitForSelector('html[data-candor-pairing="confirm"]', { timeout: 15_000 });
+      const code = await pairing.$eval('meta[name="candor-pairing-code"]', (meta) => meta.content);
+      const status = await pairing.$eval("#pairing-status", (p) => p.textContent);
+      console.log(JSON.stringify({ code, status }));
+      return;
+    }
     await pairing.waitForSelector('html[data-candor-pairing="paired"]', { timeout: 15_000 });
     await pairing.close();
 

@@ -2,7 +2,7 @@ import test from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import { KNOWN_SITES, knownSiteFor, normalizeHost, originPatterns, customSiteName } from "../../extension/lib/sites.js";
-import { describePage, isConnectPage, ADAPTERS } from "../../extension/lib/pages.js";
+import { describePage, ADAPTERS } from "../../extension/lib/pages.js";
 import { DEFAULT_SETTINGS } from "../../extension/lib/storage.js";
 
 const extensionDir = new URL("../../extension/", import.meta.url);
@@ -54,14 +54,13 @@ test("custom sites are tracked with the generic adapter as custom:<host>", () =>
   assert.equal(customSiteName("x.y"), "custom:x.y");
 });
 
-test("only the configured server's own /connect page pairs", () => {
-  const server = "http://127.0.0.1:5765";
-  assert.ok(isConnectPage("http://127.0.0.1:5765/connect", server));
-  assert.ok(isConnectPage("http://127.0.0.1:5765/connect/", server));
-  assert.ok(!isConnectPage("http://127.0.0.1:5766/connect", server), "another port");
-  assert.ok(!isConnectPage("http://localhost:5765/connect", server), "another origin");
-  assert.ok(!isConnectPage("http://127.0.0.1:5765/connectx", server));
-  assert.deepEqual(describePage("http://127.0.0.1:5765/connect", settings()), { role: "pair" });
+test("a Connect page on any port of this machine is a pairing page (the popup asks first)", () => {
+  for (const url of ["http://127.0.0.1:5765/connect", "http://127.0.0.1:5766/connect/", "http://localhost:8080/connect", "http://[::1]:5765/connect"]) {
+    assert.deepEqual(describePage(url, settings()), { role: "pair" }, url);
+  }
+  for (const url of ["http://127.0.0.1:5765/connectx", "https://127.0.0.1:5765/connect", "http://evil.example/connect", "http://127.0.0.1.evil.example/connect"]) {
+    assert.deepEqual(describePage(url, settings()), { role: "none" }, url);
+  }
 });
 
 test("hosts typed by the user are cleaned up", () => {
