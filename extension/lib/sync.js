@@ -81,7 +81,7 @@ export function flattenErrors(errors, path = "") {
 
 /**
  * The sync engine. `fetch`, `now`, `random` and `crypto` are parameters so tests drive them;
- * `client` resolves to `{id, browser, extension_version}`.
+ * `client` resolves to `{id, browser, extension_version}` (each batch adds `waiting`).
  */
 export function createSync({ api, storage, queue, fetch, client, now = Date.now, random = Math.random, crypto = globalThis.crypto }) {
   const run = serial();
@@ -117,12 +117,16 @@ export function createSync({ api, storage, queue, fetch, client, now = Date.now,
 
   /** POST one batch; resolves to the response, or a failure result when there was none. */
   async function post(settings, batch) {
+    // The dashboard shows what still waits here once this batch is in.
+    const waiting = Math.max(0, (await queue.status()).waiting - batch.length);
+    // Titles turned off since these events were queued (when pairing, say) stay here too.
+    const events = settings.sendTitle ? batch : batch.map(({ title, ...event }) => event);
     try {
       return await fetch(endpoint(settings.serverUrl, "/api/v1/events"), {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
         // Events queued by an older version may hold lone surrogates: never send one.
-        body: JSON.stringify(wellFormedDeep({ client: await client(), events: batch })),
+        body: JSON.stringify(wellFormedDeep({ client: { ...(await client()), waiting }, events })),
       });
     } catch (error) {
       return { failed: await fail("unreachable", String(error?.message ?? error)) };

@@ -94,15 +94,25 @@ def test_options_page_shows_events_the_server_refused(browser, live_server, shot
 def test_options_privacy_switches_change_what_is_sent(browser):
     options = browser.ctx.new_page()
     options.goto(browser.url("options/options.html"))
-    assert options.is_checked("#send-url") and not options.is_checked("#send-title")
-    options.check("#send-title")
+    # The journal stays on this machine: addresses and titles are kept unless turned off.
+    assert options.is_checked("#send-url") and options.is_checked("#send-title")
+    options.uncheck("#send-title")
     options.uncheck("#send-url")
-    options.wait_for_timeout(200)
+    options.wait_for_function("""async () => {
+        const { settings } = await chrome.storage.local.get("settings");
+        return settings && !settings.sendTitle && !settings.sendUrl;
+    }""")
     page = open_fixture(browser, "https://chatgpt.com/")
-    have_a_session(page, "Question with a title")
+    have_a_session(page, "Question without a title")
     events = browser.wait_for_events(lambda ev: by_type(ev, "response"), what="response")
     response = by_type(events, "response")[0]
-    assert response["title"] == "ChatGPT" and "url" not in response
+    assert "title" not in response and "url" not in response
+    options.check("#send-title")
+    options.wait_for_function("""async () =>
+        (await chrome.storage.local.get("settings")).settings.sendTitle""")
+    have_a_session(page, "Question with a title")
+    events = browser.wait_for_events(lambda ev: len(by_type(ev, "response")) == 2, what="2nd")
+    assert by_type(events, "response")[1]["title"] == "ChatGPT"
 
 
 def test_turning_a_site_off_stops_tracking_it(browser):

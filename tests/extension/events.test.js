@@ -35,8 +35,10 @@ test("the common fields are well formed", () => {
   const event = make("prompt", { prompt_chars: 10, est_tokens: 3, fingerprint: "0123456789abcdef" });
   assert.deepEqual(event, {
     id: "the-id", session_id: session.id, type: "prompt", ts: "2026-11-25T10:00:00.000Z", site: "claude",
-    prompt_chars: 10, est_tokens: 3, fingerprint: "0123456789abcdef", url: "https://claude.ai/chat/x",
+    prompt_chars: 10, est_tokens: 3, fingerprint: "0123456789abcdef", url: "https://claude.ai/chat/x", title: "T",
   });
+  // The journal stays on this machine: titles are kept unless the person turns them off.
+  assert.equal(make("prompt", {}, { ...DEFAULT_SETTINGS, sendTitle: false }).title, undefined);
 });
 
 test("counts from the page are clamped to whole numbers in the server's ranges", () => {

@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import { fakeChrome } from "./fake-chrome.js";
 import { createStorage, KEYS, DEFAULT_SETTINGS } from "../../extension/lib/storage.js";
 
-test("a fresh install reads the defaults: URL sent, title not, not paused, local server", async () => {
+test("a fresh install reads the defaults: URL and title kept, not paused, local server", async () => {
   const storage = createStorage(fakeChrome());
   const settings = await storage.get(KEYS.settings);
   assert.deepEqual(settings, { ...DEFAULT_SETTINGS, sites: {}, customSites: [] });
   assert.equal(settings.serverUrl, "http://127.0.0.1:5765");
   assert.equal(settings.sendUrl, true);
-  assert.equal(settings.sendTitle, false);
+  assert.equal(settings.sendTitle, true);
   assert.equal(settings.paused, false);
 });
 

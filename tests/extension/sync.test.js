@@ -5,6 +5,7 @@ import { fakeServer } from "./fake-server.js";
 import { createStorage, KEYS } from "../../extension/lib/storage.js";
 import { createQueue } from "../../extension/lib/queue.js";
 import { createSync, backoffDelay, SYNC_ALARM, BATCH_SIZE } from "../../extension/lib/sync.js";
+import { CLIENT_FIELDS } from "../../extension/lib/contract.js";
 
 let counter = 0;
 const event = (type = "prompt", session_id = "11111111-1111-4111-8111-111111111111") => ({
@@ -41,8 +42,32 @@ test("queued events are sent with the token and client, then leave the queue", a
   const [request] = server.requests;
   assert.equal(request.url, "http://127.0.0.1:5765/api/v1/events");
   assert.equal(request.headers.Authorization, "Bearer secret");
-  assert.deepEqual(request.body, { client: CLIENT, events });
+  assert.deepEqual(request.body, { client: { ...CLIENT, waiting: 0 }, events });
   assert.equal((await queue.status()).waiting, 0);
+});
+
+test("each batch tells the server how many events still wait, in the contract's client fields", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { queue, sync } = worker(api, server);
+  await queue.append(Array.from({ length: 1_201 }, () => event("activity")));
+  await sync.syncNow();
+  assert.deepEqual(server.requests.map((r) => r.body.client.waiting), [701, 201, 0]);
+  for (const request of server.requests) assert.deepEqual(Object.keys(request.body.client).sort(), Object.keys(CLIENT_FIELDS).sort());
+});
+
+test("titles turned off after events were queued are not sent with them", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  await queue.append([{ ...event("prompt"), title: "Plans for Q3", url: "https://chatgpt.com/c/1" }]);
+  await storage.update(KEYS.settings, (s) => ({ ...s, sendTitle: false }));
+  await sync.syncNow();
+  const [sent] = server.requests[0].body.events;
+  assert.equal(sent.title, undefined);
+  assert.equal(sent.url, "https://chatgpt.com/c/1");
 });
 
 test("batches hold at most 500 events", async () => {

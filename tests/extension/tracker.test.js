@@ -102,7 +102,7 @@ test("ids are unique and every event names its session", async () => {
 });
 
 test("URL is sent by default without query or fragment; title only when allowed", async () => {
-  const off = setup();
+  const off = setup({ settings: { sendTitle: false } });
   await off.send(0, { kind: "prompt", url: "https://chatgpt.com/c/abc?q=secret#frag", title: "My chat" });
   assert.equal(off.recorded[1].url, "https://chatgpt.com/c/abc");
   assert.equal(off.recorded[1].title, undefined);
