@@ -6,7 +6,10 @@ import base64
 import copy
 import gzip
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 import time
 import uuid
 import zlib
@@ -576,3 +579,68 @@ def test_settings_shows_the_lines_to_point_agents_here_never_the_token(server):
         assert line in page, line
     assert server.token not in page
     assert server.token not in browser.get(f"{server.url}/", headers=NAVIGATE, timeout=10).text
+
+
+# --- a real exporter, configured by the lines Settings shows -------------------------
+
+EXPORTER = """
+import sys
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+
+results = []
+
+
+class Exporter(OTLPSpanExporter):
+    def export(self, spans):
+        results.append(super().export(spans).name)
+        return results[-1]
+
+
+provider = TracerProvider(resource=Resource.create({"service.name": "Mail Triage"}))
+provider.add_span_processor(SimpleSpanProcessor(Exporter()))  # reads OTEL_EXPORTER_OTLP_*
+tracer = provider.get_tracer("agent-platform")
+with tracer.start_as_current_span("invoke_agent triage", attributes={
+        "gen_ai.operation.name": "invoke_agent", "gen_ai.conversation.id": "thread-9"}):
+    with tracer.start_as_current_span("chat gpt-5", attributes={
+            "gen_ai.operation.name": "chat", "gen_ai.conversation.id": "thread-9",
+            "gen_ai.request.model": "gpt-5", "gen_ai.usage.input_tokens": 2_000,
+            "gen_ai.usage.output_tokens": 150, "gen_ai.usage.cache_read.input_tokens": 1_500,
+            "gen_ai.input.messages": sys.argv[1]}):
+        pass
+    with tracer.start_as_current_span("execute_tool archive", attributes={
+            "gen_ai.operation.name": "execute_tool", "gen_ai.conversation.id": "thread-9",
+            "gen_ai.tool.name": "archive", "gen_ai.tool.call.arguments": sys.argv[1]}):
+        pass
+provider.shutdown()
+print(" ".join(results))
+"""
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_an_opentelemetry_exporter_configured_as_settings_says_is_counted(server, tmp_path,
+                                                                         compression):
+    script = tmp_path / "exporter.py"
+    script.write_text(EXPORTER)
+
+    def export(token):
+        env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": server.url,
+               "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+               "OTEL_EXPORTER_OTLP_COMPRESSION": compression,
+               # as Settings writes it, with $(candor token) filled in by the shell
+               "OTEL_EXPORTER_OTLP_HEADERS": f"Authorization=Bearer%20{token}"}
+        done = subprocess.run([sys.executable, str(script), SECRET], env=env, timeout=60,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    assert export("wrong") == ["FAILURE"] * 3
+    assert sessions(server) == {}
+    assert export(server.token) == ["SUCCESS"] * 3
+    session = sessions(server)[sid("otel:mail-triage", "thread-9")]
+    assert (session["tokens_in"], session["tokens_out"], session["tokens_cache_read"],
+            session["requests"], session["tool_calls"]) == (500, 150, 1_500, 1, 1)
+    assert not any(SECRET.encode() in p.read_bytes()
+                   for p in server.data_dir.rglob("*") if p.is_file())
