@@ -22,6 +22,8 @@ from agent_logs import (
     gemini_chat,
     write_lines,
 )
+from support import NAVIGATE
+from test_otlp import claude_metrics, post  # Claude Code's own metrics, as it sends them
 
 from candor.db import connect
 
@@ -246,3 +248,31 @@ def test_agent_signals_are_stored_by_the_scan_and_filter_the_review_queue(
                              json={"outcome_url": "https://git.example/pr/7"},
                              headers=live_server.headers(), timeout=10)
     assert changed.status_code == 200 and changed.json()["signals"] == []
+
+
+def test_outcomes_the_agent_reports_show_on_its_page_and_end_no_outcome(live_server, tmp_path):
+    home = tmp_path / "home"
+    session = source_id(7)
+    claude_session(home, session, [claude_user(session, 0),
+                                   *calls(session, 0, ["Read", "Grep", "Bash"], tokens=big(1))])
+    scan(home, live_server.data_dir)
+    url = f"{live_server.url}/api/v1/sessions/{sid('claude-code', session)}"
+
+    def shown():
+        return requests.get(url, headers=live_server.headers(), timeout=10).json()
+
+    def page():
+        return requests.get(f"{live_server.url}/sessions/{sid('claude-code', session)}",
+                            headers={**live_server.headers(), **NAVIGATE}, timeout=10).text
+
+    before = shown()
+    assert [s["name"] for s in before["signals"]] == ["no_outcome"]
+    assert (before["edits"], before["lines_changed"], before["commits"]) == (0, None, None)
+    assert page().count('<span class="muted">not reported</span>') == 3
+    assert post(live_server, "metrics", claude_metrics(session)).ok
+    after = shown()
+    assert (after["lines_changed"], after["commits"], after["pull_requests"]) == (13, 1, 1)
+    assert after["signals"] == []  # a commit is an outcome
+    html = page()
+    assert "<dt>Lines changed</dt><dd>13</dd>" in html and "<dt>Commits</dt><dd>1</dd>" in html
+    assert '<span class="muted">not reported</span>' not in html
