@@ -1,6 +1,7 @@
 """What agent sessions did and how it went: prompts, failed calls, tool names, edits, and
 the agent signals (no outcome, loop, unattended, retries), through the real scan and server."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from agent_logs import (
 from support import NAVIGATE
 from test_otlp import claude_metrics, post  # Claude Code's own metrics, as it sends them
 
+from candor import coach as coach_journals
 from candor.db import connect
 
 NAMESPACE = uuid.UUID("3b0f6f1e-5c7a-5d43-9a0e-6f1c2d8b7a90")
@@ -276,3 +278,36 @@ def test_outcomes_the_agent_reports_show_on_its_page_and_end_no_outcome(live_ser
     html = page()
     assert "<dt>Lines changed</dt><dd>13</dd>" in html and "<dt>Commits</dt><dd>1</dd>" in html
     assert '<span class="muted">not reported</span>' not in html
+
+
+def test_a_journal_with_agent_signals_exports_verifies_and_imports(signals_home, tmp_path):
+    worker, coach = tmp_path / "worker", tmp_path / "coach"
+    scan(signals_home, worker)
+    exported = tmp_path / "journal.json"
+
+    def candor(*args, data_dir):
+        done = subprocess.run([sys.executable, "-m", "candor", *args], capture_output=True,
+                              text=True, timeout=120,
+                              env={**os.environ, "CANDOR_DATA_DIR": str(data_dir)})
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    candor("export", "--format", "json", "-o", str(exported), data_dir=worker)
+    sent = json.loads(exported.read_text())
+    assert {name: sent["summary"]["signals"][name] for name in
+            ("no_outcome", "loop", "unattended", "retries")} == {
+        "no_outcome": 1, "loop": 1, "unattended": 1, "retries": 2}
+    candor("verify", str(exported), data_dir=worker)
+    candor("import", str(exported), "--name", "ann", data_dir=coach)
+    db = connect(str(coach / "candor.db"))
+    try:
+        journal = coach_journals.open_journal(db, str(coach), "ann")
+        try:
+            kept = [json.loads(found) for (found,) in journal.conn.execute(
+                "SELECT signals FROM sessions WHERE kind = 'agent'")]
+        finally:
+            journal.close()
+    finally:
+        db.close()
+    assert sorted(s["name"] for found in kept for s in found) == [
+        "loop", "no_outcome", "retries", "retries", "unattended"]
