@@ -38,11 +38,16 @@ def _zone():
     return g.time_zone
 
 
-def _chosen_range(today=None):
+def _chosen_range(today=None, since=None):
+    """The dates the query string asks for; by default the last 12 weeks to `today`, or from
+    `since` (the first day an imported journal covers) when that is within a year."""
     today = today or time_zone.today(_zone())
     preset = request.args.get("range", "12w")
     days = RANGES.get(preset, RANGES["12w"])[1]
-    first = _day("from", today - timedelta(days=days))
+    start = today - timedelta(days=days)
+    if since and "range" not in request.args and today - timedelta(days=364) <= since <= today:
+        start = since
+    first = _day("from", start)
     last = _day("to", today)
     if first > last:
         first, last = last, first
@@ -83,10 +88,10 @@ def _overview(db, imported=None):
     An imported journal's ranges end on the last day it covers, not the coach's today.
     """
     today = time_zone.today(_zone())
-    covered_to = imported and imported["covered"]["to"]
-    if covered_to and date.fromisoformat(covered_to) < today:
-        today = date.fromisoformat(covered_to)
-    first, last = _chosen_range(today)
+    covered = imported["covered"] if imported else {"from": None, "to": None}
+    if covered["to"] and date.fromisoformat(covered["to"]) < today:
+        today = date.fromisoformat(covered["to"])
+    first, last = _chosen_range(today, covered["from"] and date.fromisoformat(covered["from"]))
     monday = today - timedelta(days=today.weekday())
     this_week = ("This week" if today == time_zone.today(_zone())
                  else f"Its last week exported (to {today:%d %b %Y})")
@@ -317,6 +322,16 @@ def counted_with(tokenizer):
 
 bp.app_template_filter("site_name")(contract.site_name)
 bp.app_template_filter("changes")(coach.describe_changes)
+
+
+@bp.app_template_filter("day_span")
+def day_span(span):
+    """{"from", "to"} ISO dates as '16 Nov – 5 Dec 2026' (a dash for an end not known)."""
+    first, last = (date.fromisoformat(d) if d else None for d in (span["from"], span["to"]))
+    if first and last and first.year == last.year:
+        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
+    shown = [f"{d.day} {d:%b %Y}" if d else "—" for d in (first, last)]
+    return " – ".join(shown)
 
 
 @bp.app_template_filter("percent")
