@@ -19,9 +19,10 @@ from agent_logs import (
     write_lines,
 )
 from axe_playwright_python.sync_playwright import Axe
-from conftest import CHROMIUM
 from playwright.sync_api import expect
 from support import batch, event, new_id
+
+from conftest import CHROMIUM
 
 SHOTS = Path("/tmp/shots-signals")
 LOOPING = "aaaaaaaa-1111-4111-8111-000000000001"
