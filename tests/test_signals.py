@@ -137,6 +137,24 @@ def test_thresholds_live_in_one_place():
     assert signals.find(session, events) == []
 
 
+def test_agent_thresholds_live_in_the_same_place():
+    session = {"est_tokens_in": 150_000, "est_tokens_out": 0, "edits": 0, "lines_changed": None,
+               "commits": None, "pull_requests": None, "outcome_url": None}
+    calls = ["Read"] * 20 + ["Bash"] * 30
+    minute = 60_000
+    requests, prompts = [n * minute for n in range(40)], [0]
+    assert [s["name"] for s in signals.find_agent(session, calls, requests, prompts, 5)] == [
+        "no_outcome", "loop", "unattended", "retries"]
+    calm = signals.Thresholds(agent_no_outcome_tokens=200_000, loop_calls=21,
+                              unattended_ms=40 * minute, min_failed_requests=6)
+    assert signals.find_agent(session, calls, requests, prompts, 5, calm) == []
+    # A shell tool's run is a loop only when much longer; a commit is an outcome; with no
+    # prompt known, no stretch can be said to be without one.
+    shell = signals.Thresholds(loop_calls=21, loop_shell_calls=30)
+    assert signals.find_agent({**session, "commits": 1}, calls, requests, [], 0, shell) == [
+        {"name": "loop", "reason": "Bash was called 30 times in a row"}]
+
+
 def test_signals_stored_for_a_journal_are_those_of_each_session_on_its_own(db):
     # refresh() reads the events of 500 sessions at a time as rows; find() takes one
     # session's events as dicts. Both must see the same session.

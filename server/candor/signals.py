@@ -54,13 +54,13 @@ class Thresholds:
     # ...a longer pause between two model calls ends the stretch: the agent was waiting
     # (for an approval, say), so someone was there.
     unattended_pause_ms: int = 5 * 60 * 1000
-    # retries: at least this many model calls failed (each one waited for, then tried again)
+    # retries: at least this many model calls failed (time waited for nothing, each one)
     min_failed_requests: int = 5
 
 
 THRESHOLDS = Thresholds()
 NAMES = SIGNALS  # from contract.json, shared with the API and the journal format
-# Tools that run any command: that one is called many times says less of what it did.
+# Tools that run any command: many calls of one in a row say little of what the agent did.
 SHELL_TOOLS = frozenset({"Bash", "bash", "shell", "exec_command", "local_shell", "write_stdin",
                          "run_shell_command", "powershell"})
 
