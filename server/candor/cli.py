@@ -317,11 +317,13 @@ def verify(file):
 
 @main.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
-@click.option("--name", default=None, help="The name to keep it under (default: its owner).")
+@click.option("--name", default=None,
+              help="The name to keep it under (default: its owner's); a newer export of a "
+                   "journal already imported updates it, under the name it has.")
 @click.option("--force", is_flag=True,
               help="Import a journal that fails its check; it is shown as unverified.")
 def import_command(file, name, force):
-    """Import a worker's journal to review it (coach), or a coach's notes on yours."""
+    """Import a worker's journal (or its newer export) to review it, or a coach's notes."""
     from .db import connect
 
     data_dir = _data_dir()
