@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Set up and run every test of Candor on a fresh Debian 12 machine (or a developer's).
-# Installs what is missing, once: Debian's chromium and firefox-esr, Node.js and npm, the
-# Python packages in .venv, the npm packages in package-lock.json (web-ext, puppeteer-core,
-# gpt-tokenizer, whose o200k files scripts/vendor.py copies into extension/vendor/); then
-# runs the extension's unit tests and pytest. On a machine that has it all, it only checks
-# and runs the tests. Where CI is set (.ci/run sets it), a skipped test fails.
+# Installs what is missing, once: Debian's chromium, firefox-esr and systemd (for its
+# systemd-analyze), Node.js and npm, the Python packages in .venv, the npm packages in
+# package-lock.json (web-ext, puppeteer-core, gpt-tokenizer, whose o200k files
+# scripts/vendor.py copies into extension/vendor/); then runs the extension's unit tests
+# and pytest. On a machine that has it all, it only checks and runs the tests. Where CI is
+# set (.ci/run sets it), a skipped test fails.
 #
 #   bash scripts/test.sh [PYTEST ARGS...]
 set -euo pipefail
@@ -21,6 +22,8 @@ fi
 debs=()
 [ -x /usr/bin/chromium ] || debs+=(chromium)
 [ -x /usr/bin/firefox-esr ] || debs+=(firefox-esr)
+# `candor service install`'s unit is checked with systemd-analyze (no systemd needs to run).
+command -v systemd-analyze >/dev/null 2>&1 || debs+=(systemd)
 command -v node >/dev/null 2>&1 || debs+=(nodejs)
 command -v npm >/dev/null 2>&1 || debs+=(npm)
 command -v python3 >/dev/null 2>&1 || debs+=(python3)

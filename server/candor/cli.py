@@ -441,6 +441,69 @@ def agents_scan(sources, paths):
         db.close()
 
 
+@main.group("service")
+def service_group():
+    """Always on: start Candor at login and keep it running in the background."""
+
+
+def _service_place(dry_run=False):
+    """This machine's platform, the data dir and where the service is defined."""
+    from . import service
+
+    platform = service.platform_of(sys.platform)
+    if platform is None:
+        raise click.ClickException(f"Candor has no service for {sys.platform}: run "
+                                   "`candor serve` from your system's startup programs.")
+    data_dir = os.path.abspath(config.data_dir(create=not dry_run))
+    return platform, data_dir, service.definition_path(platform, data_dir, Path.home(), os.environ)
+
+
+def _service_answer(action, **kwargs):
+    """Echo the lines a service action answers; its refusal as a clear error."""
+    from . import service
+
+    try:
+        lines = action(uid=os.getuid() if hasattr(os, "getuid") else None, **kwargs)
+    except service.ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    for line in lines:
+        click.echo(line)
+
+
+@service_group.command("install")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port on 127.0.0.1 (default 5765, or CANDOR_PORT).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the file and the commands; write and start nothing.")
+def service_install(port, dry_run):
+    """Start Candor at each login and keep it running (systemd, launchd or Task Scheduler)."""
+    from . import service
+
+    platform, data_dir, path = _service_place(dry_run)
+    spec = service.Spec(os.path.abspath(sys.executable), config.port(port), data_dir)
+    user = service.windows_user(os.environ) if platform == "windows" else None
+    _service_answer(service.install, platform=platform, spec=spec, path=path, user=user,
+                    dry_run=dry_run, serving=_serving)
+
+
+@service_group.command("status")
+def service_status():
+    """Say whether Candor's service is installed and runs, and where its log is."""
+    from . import service
+
+    platform, _, path = _service_place()
+    _service_answer(service.status, platform=platform, path=path, serving=_serving)
+
+
+@service_group.command("uninstall")
+def service_uninstall():
+    """Stop Candor's service and stop it starting at login (its log stays)."""
+    from . import service
+
+    platform, _, path = _service_place()
+    _service_answer(service.uninstall, platform=platform, path=path)
+
+
 def _pct(value):
     return "-" if value is None else f"{value:.0%}"
 

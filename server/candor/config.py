@@ -11,11 +11,12 @@ DEFAULT_PORT = 5765
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
-def data_dir(override=None):
+def data_dir(override=None, create=True):
     """The data dir: `override`, else CANDOR_DATA_DIR, else the per-user default."""
     chosen = override or os.environ.get("CANDOR_DATA_DIR")
     path = Path(chosen) if chosen else Path(platformdirs.user_data_dir("candor", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if create:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 
