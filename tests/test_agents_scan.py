@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 import uuid
 from pathlib import Path
 
@@ -409,3 +410,32 @@ def test_the_review_queue_lists_agent_sessions_with_their_exact_counts(run, clie
     assert "A Codex CLI agent session in candor (feature)" in page
     assert "2 model calls / " in page and "0 prompts" not in page
     assert "4,300 cache reads" in page
+
+
+def test_files_read_by_other_processes_make_the_same_journal(run, tmp_path, monkeypatch):
+    from candor.agents import scan
+
+    folder = run.home / ".claude" / "projects"
+    for n in range(5):  # more sessions, so the batches below differ
+        s = f"cccccccc-{n:04d}-4333-8333-333333333333"
+        write_lines(folder / "-home-ann-more" / f"{s}.jsonl", [
+            claude_user(s, n), claude_assistant(s, f"msg_c{n}", f"req_c{n}", n + 1,
+                                                (n, 10 * n, 100, 1_000), tool=f"toolu_c{n}"),
+            claude_assistant(A, "msg_2", "req_2", 3.6, (1, 50, 100, 1_000), sidechain=True)])
+    monkeypatch.setattr(scan, "FILES_PER_COMMIT", 2)
+    journals = {}
+    for readers, new_bytes in ((1, scan.PARALLEL_BYTES), (2, 0)):
+        monkeypatch.setattr(scan, "PARALLEL_BYTES", new_bytes)
+        data_dir = tmp_path / f"data-{readers}"
+        data_dir.mkdir()
+        db = connect(str(data_dir / "candor.db"))
+        try:
+            assert threading.active_count() == 1, "a thread left running: no process forks"
+            report = scan.scan(db, "claude-code", [str(folder)], readers=readers)
+        finally:
+            db.close()
+        assert report.readers == (0 if readers == 1 else 2)
+        assert (report.files_read, report.requests, report.skipped) == (7, 9, [])
+        journals[readers] = everything(data_dir)
+        del journals[readers]["_sqlite_migrations"]  # when each ran
+    assert journals[1] == journals[2]

@@ -5,12 +5,18 @@ then a short transaction stores their records, where each file's reading stands,
 the rebuilt totals of the sessions touched, so a first scan of months of logs never
 holds other writers up for long. A scan that finds nothing new writes nothing. A line
 or file that can't be read is skipped with a message naming it, and changes nothing
-already stored.
+already stored. When `readers` > 1 and much is new (a first scan), other processes read
+the files while this one stores what they read: reading is most of a scan's time.
 """
 
+import multiprocessing
 import os
+import threading
 import time
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from ..db import write
@@ -20,6 +26,9 @@ SOURCES = {module.SITE: module for module in (claude_code, codex, gemini_cli)}
 # Files whose new parts are stored in one transaction. A session's totals are rebuilt from
 # what is stored, so one spread over files in several transactions comes out the same.
 FILES_PER_COMMIT = 20
+# Less new than this is read in this process: starting readers would cost more.
+PARALLEL_BYTES = 32 * 1024 * 1024
+READERS = min(2, os.cpu_count() or 1)
 
 
 class NoSuchFolder(ValueError):
@@ -40,6 +49,7 @@ class Report:
     tokens_cache_read: int = 0
     skipped: list = field(default_factory=list)
     seconds: float = 0.0
+    readers: int = 0  # other processes that read the files (0: this one did)
 
 
 def roots(source, paths=None, env=None, home=None):
@@ -66,17 +76,23 @@ def find_files(module, folders, records):
 
         for parent, _, names in os.walk(folder, onerror=unreadable, followlinks=False):
             for name in names:
-                path = Path(parent) / name
-                if path.match(module.FILE_PATTERN) and getattr(module, "wanted", bool)(path):
-                    found.add(str(path))
+                if fnmatchcase(name, module.FILE_PATTERN):  # as Path.match, without a Path
+                    path = Path(parent) / name
+                    if getattr(module, "wanted", bool)(path):
+                        found.add(str(path))
     return sorted(found)
 
 
 def read_files(db, module, paths, records):
     """Read the new parts of `paths` into `records`; returns the places reached."""
+    return _read_places(module, [files.known_place(db, path, module.SITE) for path in paths],
+                        records)
+
+
+def _read_places(module, known, records):
     places = []
-    for path in paths:
-        place = files.known_place(db, path, module.SITE)
+    for place in known:
+        path = place.path
         try:
             opened = files.open_new_part(place)
         except FileNotFoundError:
@@ -126,8 +142,56 @@ def _read_document(module, path, handle, place, records):
         records.skip(path, None, "not JSON (perhaps being written); skipped")
 
 
-def scan(db, source, paths=None, env=None, home=None):
-    """Scan one source's logs into the journal; returns a Report. Raises NoSuchFolder."""
+def _read_batch(source, known):
+    """Read one batch of files (in a reader process); returns (records, places reached)."""
+    records = Records()
+    return records, _read_places(SOURCES[source], known, records)
+
+
+def _new_bytes(known):
+    new = 0
+    for place in known:
+        try:
+            new += max(0, os.stat(place.path).st_size - place.offset)
+        except OSError:
+            pass
+    return new
+
+
+def _can_fork():
+    # A process running threads (the server) may be forked holding a lock mid-operation.
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _batches_read(db, module, found, readers, report):
+    """(records, places reached) of each FILES_PER_COMMIT files of `found`, in order."""
+    batches = [[files.known_place(db, path, module.SITE) for path in found[i:i + FILES_PER_COMMIT]]
+               for i in range(0, len(found), FILES_PER_COMMIT)]
+    if (readers < 2 or not _can_fork()
+            or _new_bytes(place for batch in batches for place in batch) < PARALLEL_BYTES):
+        for known in batches:
+            records = Records()
+            yield records, _read_places(module, known, records)
+        return
+    # Forked, the readers start at once and need nothing from this process but the places
+    # (they never touch the journal). A few batches are read ahead, not the whole tree.
+    report.readers = readers
+    with ProcessPoolExecutor(readers, mp_context=multiprocessing.get_context("fork")) as pool:
+        ahead = deque()
+        for known in batches:
+            ahead.append(pool.submit(_read_batch, module.SITE, known))
+            if len(ahead) > readers * 2:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def scan(db, source, paths=None, env=None, home=None, readers=READERS):
+    """Scan one source's logs into the journal; returns a Report. Raises NoSuchFolder.
+
+    A scan with much new to read (PARALLEL_BYTES) reads it in `readers` other processes,
+    forked, unless this process runs threads (the server's scans read in the thread).
+    """
     started = time.monotonic()
     module = SOURCES[source]
     folders = roots(source, paths, env, home)
@@ -136,9 +200,7 @@ def scan(db, source, paths=None, env=None, home=None):
     report = Report(source, [str(f) for f in folders], files_found=len(found),
                     skipped=skipped.skipped)
     changed = set()
-    for start in range(0, len(found), FILES_PER_COMMIT):
-        records = Records()
-        places = read_files(db, module, found[start:start + FILES_PER_COMMIT], records)
+    for records, places in _batches_read(db, module, found, readers, report):
         report.skipped.extend(records.skipped)
         if not places:
             continue  # nothing new: not even a write transaction
