@@ -299,3 +299,33 @@ def test_a_version_2_journal_is_checked_field_by_field(tmp_path, change, named):
     assert named in journal_file.problem(data)
     assert not jsonschema.Draft202012Validator(
         schema, format_checker=jsonschema.FormatChecker()).is_valid(data)
+
+
+def test_the_journals_api_sorts_by_any_column(app, client, tmp_path):
+    for owner, seed, zone in (("Ada", 1, "Asia/Kolkata"), ("Grace", 2, "America/New_York"),
+                              ("Sam", 3, "Europe/Paris")):
+        worker_journal(tmp_path / owner, zone, seed=seed, days=4 + 3 * seed).close()
+        path = tmp_path / f"{owner}.json"
+        assert cli("export", "-o", path, "--owner", owner, data_dir=tmp_path / owner
+                   ).returncode == 0
+        assert cli("import", path, data_dir=app.config["DATA_DIR"]).returncode == 0
+
+    def listed(**query):
+        r = client.get("/api/v1/journals", query_string=query)
+        assert r.status_code == 200, r.json
+        return r.json["journals"]
+
+    assert [j["owner"] for j in listed()] == ["Ada", "Grace", "Sam"]
+    assert [j["owner"] for j in listed(sort="owner", order="desc")] == ["Sam", "Grace", "Ada"]
+    assert [j["time_zone"] for j in listed(sort="time_zone")] == [
+        "America/New_York", "Asia/Kolkata", "Europe/Paris"]
+    for key, value in (("sessions", lambda j: j["sessions"]),
+                       ("value_ratio", lambda j: j["value_ratio"]),
+                       ("signals", lambda j: sum(j["signals"].values())),
+                       ("covered", lambda j: j["covered"]["from"])):
+        up, down = listed(sort=key), listed(sort=key, order="desc")
+        assert [value(j) for j in up] == sorted(value(j) for j in up), key
+        assert [value(j) for j in down] == sorted((value(j) for j in up), reverse=True), key
+    for bad in ({"sort": "salary"}, {"order": "sideways"}):
+        r = client.get("/api/v1/journals", query_string=bad)
+        assert r.status_code == 422 and list(r.json["errors"]["query"]) == list(bad)
