@@ -94,6 +94,52 @@ def claude_logs(session, minutes=0.0, requests_=((1_000, 200, 5_000, 300),), pre
          "logRecords": records}]}]}
 
 
+def agent_logs(service, session_key, session, records):
+    """Log records of another agent: (event name, minutes, attributes)."""
+    return {"resourceLogs": [{"resource": resource(service), "scopeLogs": [{"logRecords": [
+        {"timeUnixNano": nanos(at), "body": {"stringValue": f"{SECRET} body"},
+         "attributes": attrs(**{session_key: session, "event__name": event,
+                                "user__email": f"ann@{SECRET}.example", **extra})}
+        for event, at, extra in records]}]}]}
+
+
+def codex_logs(conversation):
+    """Codex's events: a completed response (its tokens), a stream event, a prompt, a tool
+    result, a failed and a good API request; text attributes hold SECRET."""
+    return agent_logs("codex_cli_rs", "conversation__id", conversation, [
+        ("codex.user_prompt", 0, {"prompt": SECRET, "prompt_length": 40}),
+        ("codex.api_request", 0.1, {"attempt": 1, "duration_ms": "300",
+                                    "http__response__status_code": 200}),
+        ("codex.sse_event", 0.2, {"event__kind": "response.output_text.delta",
+                                  "duration_ms": "1"}),
+        ("codex.sse_event", 0.3, {"event__kind": "response.completed", "model": "gpt-5-codex",
+                                  "input_token_count": "5000", "cached_token_count": 3_000,
+                                  "output_token_count": "400", "reasoning_token_count": 100,
+                                  "tool_token_count": "0"}),
+        ("codex.tool_result", 0.4, {"tool_name": "shell", "call_id": "call_1",
+                                    "arguments": SECRET, "output": SECRET, "success": "true"}),
+        ("codex.api_request", 0.5, {"attempt": 2, "http__response__status_code": 500,
+                                    "error__message": f"server error {SECRET}"}),
+    ])
+
+
+def gemini_logs(session):
+    """Gemini CLI's events: a response (its tokens), a tool call, a prompt, a failure."""
+    return agent_logs("gemini-cli", "session__id", session, [
+        ("gemini_cli.user_prompt", 0, {"prompt": SECRET, "prompt_length": 40,
+                                       "prompt_id": "p1"}),
+        ("gemini_cli.api_response", 0.2, {
+            "model": "gemini-2.5-pro", "input_token_count": 1_000,
+            "cached_content_token_count": 400, "output_token_count": 50,
+            "thoughts_token_count": 20, "tool_token_count": 0, "total_token_count": 1_070,
+            "response_text": SECRET, "prompt_id": "p1", "status_code": 200}),
+        ("gemini_cli.tool_call", 0.3, {"function_name": "read_file", "function_args": SECRET,
+                                       "success": True, "duration_ms": 12}),
+        ("gemini_cli.api_error", 0.6, {"model": "gemini-2.5-pro", "error": SECRET,
+                                       "status_code": 429}),
+    ])
+
+
 def claude_metrics(session, minutes=1.0, temporality=1):
     """Lines of code (10 added, 3 removed), a commit, a pull request, 42.5 s active, and the
     token metric (which must not add to the api_request events' tokens)."""
@@ -303,6 +349,34 @@ def test_a_resent_batch_counts_nothing_twice(server):
     post_all(server, "protobuf", gzipped=True)
     assert everything(server) == before
     check_all_three_were_counted(server)
+
+
+@pytest.mark.parametrize("encoding", ["json", "protobuf"])
+def test_codex_and_gemini_cli_log_events_are_counted_as_their_logs_are(server, encoding):
+    assert post(server, "logs", codex_logs("019c8a4c-ed82"), encoding).status_code == 200
+    assert post(server, "logs", gemini_logs("c0ffee00-33"), encoding).status_code == 200
+    found = sessions(server)
+    codex = found[sid("codex", "019c8a4c-ed82")]
+    # As Codex's rollouts are counted: uncached input, output holding its reasoning.
+    assert {k: codex[k] for k in TOKENS} == {
+        "tokens_in": 2_000, "tokens_out": 400, "tokens_cache_read": 3_000,
+        "tokens_cache_write": None, "tokens_reasoning": 100, "requests": 1, "tool_calls": 1,
+        "models": '["gpt-5-codex"]'}
+    gemini = found[sid("gemini-cli", "c0ffee00-33")]
+    # As Gemini CLI's chats are counted: its thoughts added to its output.
+    assert {k: gemini[k] for k in TOKENS} == {
+        "tokens_in": 600, "tokens_out": 70, "tokens_cache_read": 400,
+        "tokens_cache_write": None, "tokens_reasoning": 20, "requests": 1, "tool_calls": 1,
+        "models": '["gemini-2.5-pro"]'}
+    assert rows(server, "SELECT tool FROM agent_tool_calls ORDER BY tool") == [
+        ("read_file",), ("shell",)]
+    assert rows(server, "SELECT count(*) FROM agent_prompts") == [(2,)]
+    assert sorted(r[0] for r in errors_of(server)) == sorted(
+        [sid("codex", "019c8a4c-ed82"), sid("gemini-cli", "c0ffee00-33")])
+
+
+TOKENS = ("tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write",
+          "tokens_reasoning", "requests", "tool_calls", "models")
 
 
 def test_cumulative_metrics_count_their_latest_point(server):
@@ -545,7 +619,8 @@ def test_with_the_transcript_switched_on_otlp_adds_no_tokens(tmp_path):
 
 def test_no_text_attribute_reaches_the_data_dir(server):
     bodies = [("logs", claude_logs(A)), ("metrics", claude_metrics(A)),
-              ("traces", genai_spans("triage-bot", "conv-7"))]
+              ("traces", genai_spans("triage-bot", "conv-7")),
+              ("logs", codex_logs("019c8a4c-ed82")), ("logs", gemini_logs("c0ffee00-33"))]
     for encoding in ("json", "protobuf"):
         for signal, body in bodies:
             assert post(server, signal, body, encoding).status_code == 200
@@ -553,7 +628,7 @@ def test_no_text_attribute_reaches_the_data_dir(server):
     r = post(server, "traces", {"resourceSpans": [{"scopeSpans": [{"spans": [
         {"traceId": SECRET}]}]}]})
     assert r.status_code == 400
-    assert len(sessions(server)) == 2
+    assert len(sessions(server)) == 4
     seen = 0
     for path in [*server.data_dir.rglob("*"), *server.data_dir.parent.glob("server-*.log")]:
         if path.is_file():

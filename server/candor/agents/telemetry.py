@@ -1,9 +1,10 @@
 """OpenTelemetry sent by agents, turned into Records: only numbers, ids, names and times.
 
 Of what an OTLP request says (decoded by otlp.py) only these are taken: GenAI spans
-(model calls with their tokens, tool calls, failed calls), Claude Code's log events
-(requests with their tokens, the time of each prompt, failed requests, tool results) and
-its outcome metrics (lines of code, commits, pull requests, active time). No attribute
+(model calls with their tokens, tool calls, failed calls), the log events of Claude
+Code, Codex and Gemini CLI (requests with their tokens, the time of each prompt, failed
+requests, tool results) and Claude Code's outcome metrics (lines of code, commits, pull
+requests, active time), tokens counted as each agent's log reader counts them. No attribute
 that carries text (a prompt, a message, a tool's arguments or result, a log body) is
 ever kept. The sender's `service.name` names the site.
 
@@ -44,7 +45,18 @@ CLAUDE_CODE_METRICS = {
     "claude_code.pull_request.count": ("pull_requests", 1),
     "claude_code.active_time.total": ("active_ms", 1000),  # seconds
 }
-CLAUDE_CODE_EVENTS = {"api_request", "api_error", "user_prompt", "tool_result"}
+# The agents' own log events, by full name: what each tells (a model request, a failed
+# one, the person's prompt, a tool's result). Any other record is left alone.
+LOG_EVENTS = {
+    "claude_code.api_request": "request", "claude_code.api_error": "error",
+    "claude_code.user_prompt": "prompt", "claude_code.tool_result": "tool",
+    "codex.sse_event": "request", "codex.api_request": "error",
+    "codex.user_prompt": "prompt", "codex.tool_result": "tool",
+    "gemini_cli.api_response": "request", "gemini_cli.api_error": "error",
+    "gemini_cli.user_prompt": "prompt", "gemini_cli.tool_call": "tool",
+}
+# Claude Code names its events short in `event.name` (api_request): their prefix by site.
+EVENT_PREFIXES = {"claude-code": "claude_code.", "codex": "codex.", "gemini-cli": "gemini_cli."}
 # A key of this prefix came by OTLP (see sessions.rebuild: one path of tokens).
 KEY_PREFIX = "otlp:"
 
@@ -216,17 +228,18 @@ def _read_span(span, resource, records, now_ms):
         tokens_cache_write=cache_write, tokens_reasoning=usage["reasoning"]))
 
 
-def _event_name(record, attributes):
-    """A Claude Code log event's short name (api_request, …), or None for any other record."""
+def _event_name(record, attributes, site):
+    """A known agent log event's full name (claude_code.api_request, …), or None."""
     candidates = [record.event_name, attributes.get("event.name")]
     body = _scalar(record.body)
     if isinstance(body, str):
         candidates.append(body[:64])  # matched against the names, never kept
     for name in candidates:
-        if isinstance(name, str):
-            short = name.removeprefix("claude_code.")
-            if short in CLAUDE_CODE_EVENTS:
-                return short
+        if not isinstance(name, str) or not name:
+            continue
+        for full in (name, EVENT_PREFIXES.get(site, "") + name):
+            if full in LOG_EVENTS:
+                return full
     return None
 
 
@@ -239,7 +252,7 @@ def _fingerprint(record, name, attributes):
 
 
 def read_logs(message, batch, now_ms):
-    """Claude Code's log events: requests (tokens), prompts (their time), failures, tool results."""
+    """Agents' log events: requests (tokens), prompts (their time), failures, tool results."""
     for resource_logs in message.resource_logs:
         resource = _resource(resource_logs)
         site = site_for(resource.get("service.name"))
@@ -247,40 +260,71 @@ def read_logs(message, batch, now_ms):
         for scope_logs in resource_logs.scope_logs:
             for record in scope_logs.log_records:
                 try:
-                    _read_log(record, resource, records, now_ms)
+                    _read_log(record, resource, site, records, now_ms)
                 except _BadValue as error:
                     batch.reject(f"a log record: {error}")
 
 
-def _read_log(record, resource, records, now_ms):
+def _read_log(record, resource, site, records, now_ms):
     attributes = _attributes(record.attributes)
-    name = _event_name(record, attributes)
+    name = _event_name(record, attributes, site)
     if name is None:
         return
-    session = _id(attributes.get("session.id")) or _id(resource.get("session.id"))
+    session = (_id(attributes.get("session.id")) or _id(attributes.get("conversation.id"))
+               or _id(resource.get("session.id")))
     if session is None:
         return  # no session to count it in
+    kind = LOG_EVENTS[name]
+    status = attributes.get("http.response.status_code")
+    failed = attributes.get("error.message") is not None or (
+        status is not None and not str(status).startswith("2"))
+    if name == "codex.sse_event" and not failed and (
+            attributes.get("event.kind") != "response.completed"):
+        return  # one of a response's many stream events: its completion counts it
     when = _ms(record.time_unix_nano or record.observed_time_unix_nano, now_ms)
-    # A re-sent record is the same bytes: its hash knows it when it has no request id.
+    # A re-sent record says the same: its hash knows it when it has no request id.
     known = _id(attributes.get("request_id")) or _fingerprint(record, name, attributes)
     key = f"{KEY_PREFIX}{session}:{known}"
     records.times.add((session, when))
-    if name == "user_prompt":
+    if kind == "prompt":
         records.prompts.add((session, when))  # when the person asked; never what
-    elif name == "api_error":
-        records.errors.add((session, key, when))
-    elif name == "tool_result":
-        call = _id(attributes.get("tool_use_id"))
+    elif kind == "tool":
+        call = _id(attributes.get("tool_use_id")) or _id(attributes.get("call_id"))
+        tool = attributes.get("tool_name") or attributes.get("function_name")
         records.tool_calls.add((session, f"{KEY_PREFIX}{call}" if call else key,
-                                _text(attributes.get("tool_name"), 100), when))
-    else:
-        records.requests.append(Request(
-            key=key, session=session, ts=when, model=_text(attributes.get("model"), 100),
-            tokens_in=_count(attributes, "input_tokens"),
-            tokens_out=_count(attributes, "output_tokens"),
-            tokens_cache_read=_count(attributes, "cache_read_tokens"),
-            tokens_cache_write=_count(attributes, "cache_creation_tokens"),
-            tokens_reasoning=None))
+                                _text(tool, 100), when))
+    elif failed or (kind == "error" and name != "codex.api_request"):
+        records.errors.add((session, key, when))
+    elif kind == "request":
+        records.requests.append(_logged_request(name, key, session, when, attributes))
+
+
+def _logged_request(name, key, session, when, attributes):
+    """A model request from an agent's log event, its tokens counted as that agent's
+    transcript reader counts them (tokens_in is uncached input)."""
+    model = _text(attributes.get("model"), 100)
+    if name == "claude_code.api_request":
+        return Request(key=key, session=session, ts=when, model=model,
+                       tokens_in=_count(attributes, "input_tokens"),
+                       tokens_out=_count(attributes, "output_tokens"),
+                       tokens_cache_read=_count(attributes, "cache_read_tokens"),
+                       tokens_cache_write=_count(attributes, "cache_creation_tokens"),
+                       tokens_reasoning=None)
+    cached_name = "cached_token_count" if name == "codex.sse_event" else (
+        "cached_content_token_count")
+    tokens_in, cached = _count(attributes, "input_token_count"), _count(attributes, cached_name)
+    if tokens_in is not None:
+        cached = min(cached or 0, tokens_in)
+        tokens_in -= cached
+    output = _count(attributes, "output_token_count")
+    if name == "codex.sse_event":  # Codex's output already holds its reasoning
+        reasoning = _count(attributes, "reasoning_token_count")
+    else:  # Gemini's thoughts come on top of its output
+        reasoning = _count(attributes, "thoughts_token_count")
+        output = None if output is None else output + (reasoning or 0)
+    return Request(key=key, session=session, ts=when, model=model, tokens_in=tokens_in,
+                   tokens_out=output, tokens_cache_read=cached, tokens_cache_write=None,
+                   tokens_reasoning=reasoning)
 
 
 def read_metrics(message, batch, now_ms):

@@ -63,7 +63,8 @@ def traces():
 
 @blp.route("/logs", methods=["POST"])
 def logs():
-    """Log events: Claude Code's requests, prompts (their time only), failures, tool results."""
+    """Log events of Claude Code, Codex and Gemini CLI: requests, prompts (their time only),
+    failures, tool results."""
     return _export("logs")
 
 
