@@ -26,6 +26,8 @@ from support import free_port
 
 from candor import service
 
+SYSTEMCTL_START = ("systemctl --user daemon-reload && systemctl --user enable candor.service && "
+                   "systemctl --user restart candor.service")
 TASK_NS = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
 
 
@@ -89,8 +91,7 @@ def test_install_writes_a_unit_that_systemd_accepts(machine):
     assert f"Wrote {machine.unit}" in out
     # No user systemd here: it says so, and which command starts it where there is one.
     assert "Not started: systemctl --user cannot reach it" in out
-    assert ("systemctl --user daemon-reload && systemctl --user enable --now candor.service"
-            in out)
+    assert SYSTEMCTL_START in out
     verify = subprocess.run(["systemd-analyze", "--user", "verify", str(machine.unit)],
                             env=machine.env, capture_output=True, text=True, timeout=60)
     assert verify.returncode == 0 and verify.stderr == "", verify.stderr
@@ -158,12 +159,21 @@ def test_the_units_command_serves_the_journal_and_logs_no_secret(machine):
     assert token not in written and code not in written and "login?" not in written
 
 
+def test_installing_again_replaces_the_unit(machine):
+    first, second = free_port(), free_port()
+    machine.run("service", "install", "--port", str(first))
+    machine.run("service", "install", "--port", str(second))
+    exec_start = unit_settings(machine.unit.read_text())["ExecStart"]
+    assert [shlex.split(line) for line in exec_start] == [this_candor(second)]
+    assert [p.name for p in machine.unit.parent.iterdir()] == ["candor.service"]
+
+
 def test_dry_run_prints_the_unit_and_the_commands_and_writes_nothing(machine):
     port = free_port()
     out = machine.run("service", "install", "--port", str(port), "--dry-run")
     assert f"Would write {machine.unit}" in out
     assert f"ExecStart={sys.executable} -m candor serve --port {port}" in out
-    assert "systemctl --user daemon-reload && systemctl --user enable --now candor.service" in out
+    assert SYSTEMCTL_START in out
     assert "nothing was written" in out
     written = [p for p in machine.root.rglob("*") if p not in (machine.home, machine.runtime)]
     assert written == []

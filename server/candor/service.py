@@ -229,8 +229,10 @@ def windows_task(spec, user=None):
 def start_commands(platform, path, uid=None):
     """The commands that make the written definition start now and at each login."""
     if platform == "linux":
+        # restart, not `enable --now`: over an earlier install, the new port takes effect.
         return [["systemctl", "--user", "daemon-reload"],
-                ["systemctl", "--user", "enable", "--now", UNIT_NAME]]
+                ["systemctl", "--user", "enable", UNIT_NAME],
+                ["systemctl", "--user", "restart", UNIT_NAME]]
     if platform == "macos":
         return [["launchctl", "bootstrap", f"gui/{uid}", str(path)]]
     if platform == "windows":
@@ -328,7 +330,7 @@ def install(platform, spec, path, uid=None, user=None, dry_run=False, serving=No
         return [f"Would write {path}:", "", text.rstrip("\n"), "",
                 f"Then run: {shown(start, platform)}", "(dry run: nothing was written)"]
     lines = []
-    if serving is not None and serving(spec.port):
+    if not path.exists() and serving is not None and serving(spec.port):
         lines.append(f"Candor already answers on 127.0.0.1:{spec.port} (a `candor serve` "
                      "in a terminal?): stop it, or the service cannot take the port.")
     try:
@@ -342,9 +344,11 @@ def install(platform, spec, path, uid=None, user=None, dry_run=False, serving=No
                      f"this in a session where {MANAGERS[platform]} runs:")
         lines.append(f"  {shown(start, platform)}")
         return lines
-    if platform == "macos":
-        # bootstrap refuses a label already loaded: an install over an install reloads it.
-        _run(stop_commands("macos", uid)[0])
+    if platform in ("macos", "windows"):
+        # Over an earlier install, the running one stops first (launchctl bootstrap refuses
+        # a label already loaded; a task already running would not run again), so the new
+        # definition takes effect. Nothing running is fine.
+        _run(stop_commands(platform, uid)[0])
     for command in start:
         ok, said = _run(command)
         if not ok:
