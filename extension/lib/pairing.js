@@ -139,7 +139,9 @@ export function createPairing({ storage, fetch, client, tell, onPaired, badge = 
 
     /** The request the popup asks about: `{origin, host, at}` (never its code), or null. */
     async waiting() {
-      const pending = waitingRequest(await storage.get(KEYS.pendingPairing), now());
+      const stored = await storage.get(KEYS.pendingPairing);
+      const pending = waitingRequest(stored, now());
+      if (stored && !pending) await forget(); // expired: its code is no use, its badge goes
       return pending ? { origin: pending.origin, host: hostOf(pending.origin), at: pending.at } : null;
     },
 

@@ -159,6 +159,9 @@ async function answerPairing(accept) {
         : "The server refused this pairing (the page's code is used or expired): reload the Connect page for a new one.";
 }
 
+// A Connect page opened while the popup is open asks at once.
+storage.watch(KEYS.pendingPairing, () => showPairingQuestion());
+
 $("pair-ask-yes").addEventListener("click", () => answerPairing(true));
 $("pair-ask-no").addEventListener("click", () => answerPairing(false));
 

@@ -85,9 +85,11 @@ def test_a_port_nobody_confirmed_gets_no_code_no_token_and_no_events(browser, li
     chat = open_fixture(browser, "https://chatgpt.com/")
     have_a_session(chat, "A question before pairing")
     queued = browser.wait_for_events(lambda ev: by_type(ev, "copy"), what="copy")
+    popup = open_popup(browser)  # open already: the question shows up in it
+    expect(popup.locator("#sync-text")).to_have_text("Not paired")
+    expect(popup.locator("#pair-ask")).to_be_hidden()
     page = open_connect_page(browser, live_server)
     code = page.get_attribute('meta[name="candor-pairing-code"]', "content")
-    popup = open_popup(browser)
     expect(popup.locator("#pair-ask-title")).to_have_text(
         f"Pair with Candor at 127.0.0.1:{live_server.port}?")
 

@@ -135,6 +135,7 @@ test("declining, an answer about another address, or a stale request pairs nothi
   await b.pairing.request({ url: "http://127.0.0.1:5766/connect", tabId: 7, code: "abc" });
   clock += PENDING_MS;
   assert.equal(await b.pairing.waiting(), null);
+  assert.equal(b.badges.at(-1), "", "an expired question takes its badge away");
   assert.deepEqual(await b.pairing.answer({ origin: "http://127.0.0.1:5766", accept: true }), { status: "expired" });
   assert.equal(b.server.all.length, 0);
   assert.equal((await b.storage.get(KEYS.settings)).token, "");
