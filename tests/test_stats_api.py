@@ -54,6 +54,9 @@ def expected(sessions, tags, first, last, group=None):
             "value_ratio_by_sessions": n_real / (n_real + n_busy) if n_real + n_busy else None,
             "sessions": sum(total(t, 2) for t in TAGS),
             "est_tokens": sum(total(t, 1) for t in TAGS),
+            "active_seconds": real + busy + unsure + untagged,
+            "tagged_sessions": sum(total(t, 2) for t in TAGS if t is not None),
+            "real_tokens": tok_real, "busywork_tokens": tok_busy,
         }
         if group is None:
             out[key]["tokens_cache_read"] = 0  # chat sessions read no cache
@@ -63,7 +66,8 @@ def expected(sessions, tags, first, last, group=None):
 TAGS = ("real", "busywork", "unsure", None)
 EMPTY = {"real_seconds": 0, "busywork_seconds": 0, "unsure_seconds": 0, "untagged_seconds": 0,
          "value_ratio": None, "coverage": None, "value_ratio_by_tokens": None,
-         "value_ratio_by_sessions": None, "sessions": 0, "est_tokens": 0}
+         "value_ratio_by_sessions": None, "sessions": 0, "est_tokens": 0, "active_seconds": 0,
+         "tagged_sessions": 0, "real_tokens": 0, "busywork_tokens": 0}
 
 
 def assert_same(got, want, where):

@@ -287,10 +287,8 @@ def to_html(data, verified=None):
     return _templates.get_template("journal.html").render(
         j=data, totals=summary["totals"], verified=verified, zone=zone_name, local=local,
         ratio_chart=charts.ratio_over_time(summary["weeks"]) if summary["weeks"] else "",
-        site_chart=charts.time_by(summary["sites"][:10], "Active time by site", horizontal=True,
-                                  width=900, height=170 + 30 * min(len(summary["sites"]), 10))
-        if summary["sites"] else "",
-        tag_chart=charts.time_by_tag(summary["totals"]),
+        site_chart=charts.time_by_site(summary["sites"][:10]) if summary["sites"] else "",
+        tag_chart=charts.time_by_tag(summary["totals"]), chart_css=charts.stylesheet(),
     )
 
 

@@ -34,6 +34,7 @@ def summarize(by_tag):
     real, busy, unsure, untagged = (ms[t] / 1000 for t in TAGS)
     tagged = real + busy + unsure
     return {
+        "active_seconds": tagged + untagged,
         "real_seconds": real,
         "busywork_seconds": busy,
         "unsure_seconds": unsure,
@@ -44,7 +45,10 @@ def summarize(by_tag):
         "value_ratio_by_sessions": ratio(sessions["real"],
                                          sessions["real"] + sessions["busywork"]),
         "sessions": sum(sessions.values()),
+        "tagged_sessions": sum(sessions[t] for t in TAGS if t is not None),
         "est_tokens": sum(tokens.values()),
+        "real_tokens": tokens["real"],
+        "busywork_tokens": tokens["busywork"],
     }
 
 
@@ -236,3 +240,57 @@ def _label(group, key):
         year, week, _ = day.isocalendar()
         return f"{year}-W{week:02d}"
     return day.isoformat()
+
+
+def at_a_glance(db, today, kind=None):
+    """The figures a person looks for first: today, this week, last week and the change.
+
+    This week runs from Monday to `today` (a date in the journal's zone). It is set
+    against last week's same days, Monday to the same weekday, so a Tuesday is not
+    measured against a whole week; last week whole is there too. `change` is the
+    difference in active time as a share of last week's same days (None when those
+    had none).
+    """
+    monday = today - timedelta(days=today.weekday())
+    last_monday = monday - timedelta(days=7)
+    this_week = stats(db, monday, today, kind=kind)
+    so_far = stats(db, last_monday, today - timedelta(days=7), kind=kind)
+    before = so_far["active_seconds"]
+    return {
+        "today": stats(db, today, today, kind=kind),
+        "this_week": this_week,
+        "last_week": stats(db, last_monday, monday - timedelta(days=1), kind=kind),
+        "last_week_so_far": so_far,
+        "change": (this_week["active_seconds"] - before) / before if before else None,
+        "monday": monday,
+    }
+
+
+def ratios_differ(figures, points=5):
+    """Whether the ratio weighted by tokens is `points` percentage points or more off the time one.
+
+    Below that the two tell the same story and one figure is enough.
+    """
+    by_time, by_tokens = figures["value_ratio"], figures["value_ratio_by_tokens"]
+    if by_time is None or by_tokens is None:
+        return by_time != by_tokens
+    return abs(by_time - by_tokens) * 100 >= points
+
+
+def from_first_activity(groups):
+    """`groups` (days or weeks) from the first with active time: no run of empty ones first."""
+    for i, group in enumerate(groups):
+        if group["active_seconds"] or group["sessions"]:
+            return groups[i:]
+    return []
+
+
+def duration(seconds):
+    """Seconds as people read a duration: 45 s, 12 min, 3 h 05 min."""
+    seconds = seconds or 0
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    whole = round(seconds / 60)  # in minutes first, so 59 min 50 s reads "1 h 00 min"
+    if whole < 60:
+        return f"{whole} min"
+    return f"{whole // 60} h {whole % 60:02d} min"

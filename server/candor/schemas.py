@@ -433,6 +433,7 @@ class StatsQuerySchema(DateRangeSchema):
 
 
 class _Totals(Schema):
+    active_seconds = fields.Float(metadata={"description": "All active time, tagged or not"})
     real_seconds = fields.Float()
     busywork_seconds = fields.Float()
     unsure_seconds = fields.Float()
@@ -446,7 +447,12 @@ class _Totals(Schema):
     value_ratio_by_sessions = fields.Float(allow_none=True, metadata={
         "description": "The value ratio counting sessions instead of time"})
     sessions = fields.Integer(metadata={"description": "Sessions with active time or tokens"})
+    tagged_sessions = fields.Integer(metadata={
+        "description": "Of those, the sessions tagged real, busywork or unsure"})
     est_tokens = fields.Integer()
+    real_tokens = fields.Integer(metadata={"description": "Tokens of sessions tagged real"})
+    busywork_tokens = fields.Integer(metadata={
+        "description": "Tokens of sessions tagged busywork: what went to busywork"})
     tokens_cache_read = fields.Integer(metadata={
         "description": "Agent sessions' tokens read from the cache (not in est_tokens)"})
 

@@ -20,6 +20,8 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
                static_url_path="/static")
 
 LOW_COVERAGE = 0.6  # below this share of tagged time, a ratio is labelled as shaky
+FEW_SESSIONS = 5  # a ratio from fewer tagged sessions is labelled an early reading
+HALF = 440  # the width of a chart drawn in half the overview's column, in SVG units
 RANGES = {"4w": ("Last 4 weeks", 27), "12w": ("Last 12 weeks", 83), "1y": ("Last year", 364)}
 
 
@@ -110,14 +112,16 @@ def _overview(db, imported=None):
         this_week=report.stats(db, monday, today), chosen=weekly,
         kinds={"week": _by_kind(db, monday, today), "range": _by_kind(db, first, last)},
         first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
-        low_coverage=LOW_COVERAGE, has_untagged=bool(untagged) and not imported,
+        low_coverage=LOW_COVERAGE, few_sessions=FEW_SESSIONS,
+        has_untagged=bool(untagged) and not imported,
+        glance=report.at_a_glance(db, today), today=today, ratios_differ=report.ratios_differ,
         tag_chart=charts.time_by_tag(weekly),
-        ratio_chart=charts.ratio_over_time(weekly["groups"]),
-        site_chart=charts.time_by([{**g, "key": contract.site_name(g["key"])}
-                                   for g in by_site[:10]], "Active time by site", horizontal=True,
-                                  width=480, height=170 + 30 * min(len(by_site), 10)),
-        hour_chart=charts.time_by(by_hour, "Busiest hours (minutes by hour of day)",
-                                  width=480, height=450),
+        day_chart=charts.time_by_day(report.from_first_activity(
+            report.stats(db, first, last, "day")["groups"])),
+        ratio_chart=charts.ratio_over_time(report.from_first_activity(weekly["groups"])),
+        site_chart=charts.time_by_site([{**g, "key": contract.site_name(g["key"])}
+                                        for g in by_site[:10]], width=HALF),
+        hour_chart=charts.time_by_hour(by_hour, width=HALF),
     )
 
 
@@ -284,12 +288,7 @@ def connect():
 @bp.app_template_filter("minutes")
 def minutes(seconds):
     """Seconds as a short duration for people: 45 s, 12 min, 3 h 05 min."""
-    seconds = seconds or 0
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    return report.duration(seconds)
 
 
 _BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -356,6 +355,12 @@ def when_ms(ms):
 def when(iso_text):
     """An ISO time from the API as local 'Mon 23 Nov, 14:05'."""
     return datetime.fromisoformat(iso_text).astimezone(_zone()).strftime("%a %d %b, %H:%M")
+
+
+@bp.app_context_processor
+def shown_time_zone():
+    """The zone the page's days and times are in, which every dashboard page names."""
+    return {"shown_time_zone": _zone().key if g.get("authenticated") else None}
 
 
 @bp.app_context_processor
