@@ -103,8 +103,8 @@ class Request:
         As ccusage counts: a copy outside any side chain caught while streaming (partial
         output) still beats a side chain's whole one.
         """
-        total = sum(v or 0 for v in (self.tokens_in, self.tokens_out, self.tokens_cache_read,
-                                     self.tokens_cache_write))
+        total = ((self.tokens_in or 0) + (self.tokens_out or 0) + (self.tokens_cache_read or 0)
+                 + (self.tokens_cache_write or 0))
         return (int(self.preferred) << 62) + min(total, (1 << 62) - 1)
 
 

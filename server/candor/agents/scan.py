@@ -143,9 +143,24 @@ def _read_document(module, path, handle, place, records):
 
 
 def _read_batch(source, known):
-    """Read one batch of files (in a reader process); returns (records, places reached)."""
+    """Read one batch of files; returns (records, places reached)."""
     records = Records()
-    return records, _read_places(SOURCES[source], known, records)
+    places = _read_places(SOURCES[source], known, records)
+    records.requests = _best_copies(records.requests)
+    return records, places
+
+
+def _best_copies(requests):
+    """Of each request's copies, those the journal may keep: the best ranked (a request is
+    written again while it streams; the store settles a tie as it always does)."""
+    best = {}
+    for request in requests:
+        kept = best.get(request.key)
+        if kept is None or request.rank > kept[0].rank:
+            best[request.key] = [request]
+        elif request.rank == kept[0].rank:
+            kept.append(request)
+    return [request for copies in best.values() for request in copies]
 
 
 def _new_bytes(known):
@@ -170,8 +185,7 @@ def _batches_read(db, module, found, readers, report):
     if (readers < 2 or not _can_fork()
             or _new_bytes(place for batch in batches for place in batch) < PARALLEL_BYTES):
         for known in batches:
-            records = Records()
-            yield records, _read_places(module, known, records)
+            yield _read_batch(module.SITE, known)
         return
     # Forked, the readers start at once and need nothing from this process but the places
     # (they never touch the journal). A few batches are read ahead, not the whole tree.
