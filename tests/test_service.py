@@ -204,6 +204,16 @@ def test_a_path_the_unit_cannot_carry_is_refused_and_nothing_is_written(tmp_path
     assert not machine.unit.parent.exists()
 
 
+@pytest.mark.parametrize("port", ["abc", "70000"])
+def test_a_port_that_is_not_one_is_refused(machine, port):
+    machine.env["CANDOR_PORT"] = port
+    out = machine.run("service", "install", code=2)
+    assert f"Invalid value for CANDOR_PORT: '{port}' is not a port number" in out
+    assert "Invalid value for '--port'" in machine.run("service", "install", "--port", port,
+                                                       code=2)
+    assert not machine.unit.parent.exists()
+
+
 @pytest.fixture
 def spec(machine):
     machine.token()

@@ -201,6 +201,7 @@ def backup(file):
               help="One row per day, ISO week, site or hour of the day.")
 def stats(from_day, to_day, group):
     """Print active time by tag, the value ratio and coverage, as a table."""
+    from . import time_zone
     from .db import connect
 
     from_day = from_day.date() if from_day else None
@@ -210,8 +211,10 @@ def stats(from_day, to_day, group):
     db = connect(str(Path(_data_dir()) / "candor.db"))
     try:
         s = report.stats(db, from_day, to_day, group)
+        zone = time_zone.name(db)
     finally:
         db.close()
+    click.echo(f"Days and hours in {zone} (the journal's time zone).")
     rows = [(g["key"], g) for g in s.get("groups", [])] + [("total", s)]
     click.echo(f"{group or '':<12}{'real':>9}{'busywork':>10}{'unsure':>9}{'untagged':>10}"
                f"{'value ratio':>13}{'coverage':>10}")
@@ -479,8 +482,15 @@ def service_install(port, dry_run):
     """Start Candor at each login and keep it running (systemd, launchd or Task Scheduler)."""
     from . import service
 
+    try:
+        port = config.port(port)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:  # only CANDOR_PORT can be wrong: --port is checked
+        raise click.BadParameter(f"{os.environ.get('CANDOR_PORT')!r} is not a port number "
+                                 "(1-65535)", param_hint="CANDOR_PORT")
     platform, data_dir, path = _service_place(dry_run)
-    spec = service.Spec(os.path.abspath(sys.executable), config.port(port), data_dir)
+    spec = service.Spec(os.path.abspath(sys.executable), port, data_dir)
     user = service.windows_user(os.environ) if platform == "windows" else None
     _service_answer(service.install, platform=platform, spec=spec, path=path, user=user,
                     dry_run=dry_run, serving=_serving)

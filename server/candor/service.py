@@ -159,7 +159,6 @@ def launchd_plist(spec):
         "ThrottleInterval": 5,
         "StandardOutPath": spec.log,
         "StandardErrorPath": spec.log,
-        "ProcessType": "Background",
     })
 
 
@@ -319,9 +318,9 @@ def install(platform, spec, path, uid=None, user=None, dry_run=False, serving=No
     """Write the definition and start it where the platform's tool can; lines to show.
 
     Where the tool is missing or cannot be reached (no user systemd, as in many containers),
-    the written file is the install, and the lines say the command that starts it: it
-    succeeds, since the person's next session with a user manager can run that command.
-    It fails (ServiceError) only when the file itself cannot be written.
+    the written file is the install, and the lines say the command that starts it: that
+    succeeds, since the person's next session with a user manager can run the command.
+    It fails (ServiceError) when the file cannot be written, or the tool refuses it.
     """
     content = definition(platform, spec, user)
     start = start_commands(platform, path, uid)
@@ -435,7 +434,7 @@ def uninstall(platform, path, uid=None):
     if usable:
         for command in stop_commands(platform, uid):
             ok, said = _run(command)
-            # A service that was never started, or is stopped already, is fine.
+            # Said, not fatal: a service never started, or stopped already, is still removed.
             if not ok and said:
                 lines.append(f"{shlex.join(command)}: {said}")
     try:
