@@ -165,6 +165,7 @@ def test_the_review_queue_shows_and_filters_agent_signals(journal, page):
     page.goto(f"{journal.url}/review")
     row = page.locator(f"li.session[data-id='{journal.ids['failing']}']")
     expect(row.locator("ul.signals li")).to_have_text(["6 model calls failed"])
+    expect(row.locator(".when")).to_contain_text("16 model calls / 16 tool calls, 8 edits ·")
     page.select_option("select[name=signal]", "retries")
     page.click("form.range button[type=submit]")
     page.wait_for_url("**signal=retries**")
