@@ -446,7 +446,7 @@ def agents_scan(sources, paths):
 
 @main.group("service")
 def service_group():
-    """Always on: start Candor at login and keep it running in the background."""
+    """Always on: Candor started at login, running in the background."""
 
 
 def _service_place(dry_run=False):
@@ -479,7 +479,11 @@ def _service_answer(action, **kwargs):
 @click.option("--dry-run", is_flag=True,
               help="Print the file and the commands; write and start nothing.")
 def service_install(port, dry_run):
-    """Start Candor at each login and keep it running (systemd, launchd or Task Scheduler)."""
+    """Start Candor at each login and keep it running.
+
+    A systemd user unit on Linux, a launchd agent on macOS, a scheduled task on Windows,
+    serving this journal (CANDOR_DATA_DIR) on the port chosen.
+    """
     from . import service
 
     try:
@@ -498,7 +502,7 @@ def service_install(port, dry_run):
 
 @service_group.command("status")
 def service_status():
-    """Say whether Candor's service is installed and runs, and where its log is."""
+    """Say whether the service runs, and where its log is."""
     from . import service
 
     platform, _, path = _service_place()
@@ -507,7 +511,7 @@ def service_status():
 
 @service_group.command("uninstall")
 def service_uninstall():
-    """Stop Candor's service and stop it starting at login (its log stays)."""
+    """Stop the service and take it away (its log stays)."""
     from . import service
 
     platform, _, path = _service_place()
