@@ -404,8 +404,22 @@ def test_a_gzip_bomb_is_refused_with_413_and_nothing_is_stored(server):
             **server.headers(), "Content-Type": content_type, "Content-Encoding": "gzip"})
         assert r.status_code == 413, r.text
     assert r.headers["Content-Type"] == "application/x-protobuf"
+    # A body too big before it is even inflated: 413 too.
+    r = requests.post(f"{server.url}/v1/traces", data=b" " * (5 * 1024 * 1024), timeout=30,
+                      headers={**server.headers(), "Content-Type": "application/json"})
+    assert r.status_code == 413, r.text
     assert everything(server) == before
     assert requests.get(f"{server.url}/api/v1/health", timeout=5).ok
+
+
+def test_spans_with_nothing_to_count_store_nothing(server):
+    post_all(server, "json")
+    before = everything(server)
+    body = genai_spans("triage-bot", "conv-9")
+    spans = body["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    spans[:] = spans[-1:]  # only the HTTP client's span
+    assert post(server, "traces", body).status_code == 200
+    assert everything(server) == before
 
 
 NOT_OTLP = [

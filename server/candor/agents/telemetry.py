@@ -74,6 +74,11 @@ class Batch:
         """The Records of `site`, made on first use."""
         return self.sites.setdefault(site, Records())
 
+    def says_anything(self):
+        """Whether any of it is for the journal (else no write is needed at all)."""
+        return any(r.requests or r.times or r.tool_calls or r.prompts or r.errors or r.metrics
+                   for r in self.sites.values())
+
     def reject(self, why):
         """Count an item refused (a time out of range, a negative count), noting the first why."""
         self.rejected += 1
