@@ -76,11 +76,11 @@ def _meta(db, key):
 
 
 def journal_id(db):
-    """The journal's id, made once (on its first export) and kept in the journal."""
+    """The journal's id, made once (by migration m015) and kept in the journal."""
     found = _meta(db, _JOURNAL_ID_KEY)
     if found:
         return found
-    with write(db):  # two processes exporting at once still agree on one id
+    with write(db):  # (a journal that lost it); two processes at once still agree on one
         db.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
                         [_JOURNAL_ID_KEY, str(uuid.uuid4())])
     return _meta(db, _JOURNAL_ID_KEY)

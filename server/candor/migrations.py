@@ -1,5 +1,7 @@
 """Numbered schema migrations. Never edit one that has shipped: add the next."""
 
+import uuid
+
 from sqlite_utils.migrations import Migrations
 
 from . import time_zone
@@ -489,11 +491,14 @@ def m014(db):
 
 @journal(name="m015_journal_updates")
 def m015(db):
-    """An imported journal's id (a newer export of it updates it in place) and what changed.
+    """The journal's id, and an imported journal's id (a newer export of it updates it in
+    place) and what changed.
 
-    `journal_id` is the worker's journal's own (version 2 exports carry it); NULL for
-    journals imported from version 1 files. `changes` is JSON: what the last newer
-    export changed (new sessions, changed tags, removed ones), for its pages to say.
+    The journal's own id is made here, once, and kept in meta: exports carry it, and an
+    export is a read that never waits for a write. `journals.journal_id` is the worker's
+    journal's (version 2 exports carry it); NULL for journals imported from version 1
+    files. `changes` is JSON: what the last newer export changed (new sessions, changed
+    tags, removed ones), for its pages to say.
     """
     _run(
         db,
@@ -503,6 +508,8 @@ def m015(db):
         CREATE UNIQUE INDEX journals_by_id ON journals (journal_id) WHERE journal_id IS NOT NULL
         """,
     )
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('journal_id', ?)",
+               [str(uuid.uuid4())])
 
 
 @journal(name="m016_sessions_filtered_newest_first")
