@@ -77,8 +77,9 @@ def test_stats_by_week_prints_a_row_per_week(run):
     weeks = report.stats(db, group="week")["groups"]
     db.close()
     out = run("stats", "--group", "week").output.splitlines()
-    assert [line.split()[0] for line in out[1:]] == [w["key"] for w in weeks] + ["total"]
-    assert out[1].split()[-2] == ("-" if weeks[0]["value_ratio"] is None
+    assert out[0].startswith("Days and hours in ")  # the journal's time zone, named
+    assert [line.split()[0] for line in out[2:]] == [w["key"] for w in weeks] + ["total"]
+    assert out[2].split()[-2] == ("-" if weeks[0]["value_ratio"] is None
                                   else f"{weeks[0]['value_ratio']:.0%}")
 
 

@@ -81,7 +81,9 @@ def test_two_processes_under_different_tz_count_the_same_days(tmp_path):
                        data_dir=data_dir, tz="America/New_York")
         send(120_000)  # and the server goes on adding, as it did
         assert days() == {"2026-11-09": 0, "2026-11-10": 180}
-        untagged = {line.split()[0]: line.split()[4] for line in table.splitlines()[1:]}
+        # It says which zone its days are in: the journal's, not the shell's.
+        assert table.splitlines()[0] == "Days and hours in Asia/Kolkata (the journal's time zone)."
+        untagged = {line.split()[0]: line.split()[4] for line in table.splitlines()[2:]}
         assert untagged == {"2026-11-09": "0m", "2026-11-10": "1m", "total": "1m"}
         again = candor("stats", "--from", "2026-11-10", "--to", "2026-11-10",
                        data_dir=data_dir, tz="America/New_York")

@@ -52,6 +52,7 @@ def serve(port, demo, threads, open_browser):
             from .db import connect
             db = connect(app.config["DATABASE"])
             counts = demo_data.fill(db, days=21)
+            counts["sessions"] += demo_data.fill_agents(db, days=21)["sessions"]
             db.close()
             click.echo(f"Demo journal with {counts['sessions']} sessions in {data_dir} "
                        "(deleted when you stop the server)")

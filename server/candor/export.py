@@ -27,7 +27,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import __version__, charts, journal, report, signals, time_zone
+from . import __version__, charts, contract, journal, report, signals, time_zone
 from .db import write
 
 FORMAT = "candor-journal"
@@ -287,8 +287,11 @@ def to_html(data, verified=None):
     return _templates.get_template("journal.html").render(
         j=data, totals=summary["totals"], verified=verified, zone=zone_name, local=local,
         ratio_chart=charts.ratio_over_time(summary["weeks"]) if summary["weeks"] else "",
-        site_chart=charts.time_by_site(summary["sites"][:10]) if summary["sites"] else "",
+        site_chart=charts.time_by_site([{**g, "key": contract.site_name(g["key"])}
+                                        for g in summary["sites"][:10]])
+        if summary["sites"] else "",
         tag_chart=charts.time_by_tag(summary["totals"]), chart_css=charts.stylesheet(),
+        duration=report.duration, site_name=contract.site_name,
     )
 
 
