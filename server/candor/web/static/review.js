@@ -30,7 +30,7 @@ function show(row, tag) {
 
 function remember(ids, previous) {
   undo.push({ ids, previous });
-  undoButton.hidden = false;
+  if (undoButton) undoButton.hidden = false;
 }
 
 const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
@@ -81,7 +81,7 @@ async function undoLast() {
   last.ids.forEach((id) => byTag.set(last.previous[id], [...(byTag.get(last.previous[id]) || []), id]));
   for (const [tag, ids] of byTag) await call("POST", "/api/v1/sessions/tag", { ids, tag });
   undo.pop();
-  undoButton.hidden = !undo.length;
+  if (undoButton) undoButton.hidden = !undo.length;
   last.ids.forEach((id) => { const row = rowOf(id); if (row) show(row, last.previous[id]); });
   const first = rows().findIndex((row) => last.previous[row.dataset.id] !== undefined);
   if (first >= 0) select(first);
@@ -140,7 +140,7 @@ document.getElementById("ask-cancel").addEventListener("click", () => document.g
 document.querySelectorAll("[data-bulk]").forEach((button) => {
   button.addEventListener("click", () => run(() => tagUntagged(button.dataset.bulk)));
 });
-undoButton.addEventListener("click", () => run(undoLast));
+undoButton?.addEventListener("click", () => run(undoLast));
 rows().forEach((row, i) => {
   // A click on the row moves the cursor there; on its link or buttons, without taking the focus.
   row.addEventListener("click", (event) => select(i, { focus: !event.target.closest("a, button") }));
