@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -270,6 +271,14 @@ def test_a_version_1_journal_still_verifies_and_imports(tmp_path):
         assert row["time_zone"] == "Europe/Paris"
         assert row["covered"] == {"from": "2026-11-20", "to": "2026-11-26"}
         assert row["sessions"] == 38
+        # Its pages: its worker's zone, the days it covers, and in the week-note picker
+        # the ISO weeks it covers (Monday to Sunday), newest first.
+        page = call(coach, "GET", "/journals/ada-lovelace").text
+        assert "in <strong>Europe/Paris</strong>, not yours" in page
+        assert "20 Nov – 26 Nov 2026" in page and 'value="2026-11-20"' in page
+        for shown in (page, call(coach, "GET", "/journals/ada-lovelace?range=12w").text):
+            picker = shown.split('id="week-key"')[1].split("</select>")[0]
+            assert re.findall(r"<option>([^<]+)</option>", picker) == ["2026-W48", "2026-W47"]
     finally:
         coach.kill()
     # A record of version 2 in a version 1 journal is malformed, not a quiet mix.
