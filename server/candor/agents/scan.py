@@ -147,6 +147,7 @@ def _read_batch(source, known):
     records = Records()
     places = _read_places(SOURCES[source], known, records)
     records.requests = _best_copies(records.requests)
+    records.times = sessions.needed_times(records.times)
     return records, places
 
 

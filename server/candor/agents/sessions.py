@@ -154,6 +154,31 @@ def active_by_bucket(times):
     return buckets
 
 
+def needed_times(times):
+    """Of record times ((session, ms) pairs), those active time needs.
+
+    A time between two others of its session, in their 15-minute bucket and at most
+    IDLE_GAP_MS apart, changes no total whatever else is stored (the gap between those two
+    counts whole, in their bucket): left out, a scan stores a fraction of the times.
+    """
+    by_session = {}
+    for session, ts in times:
+        by_session.setdefault(session, []).append(ts)
+    kept = set()
+    for session, stamps in by_session.items():
+        stamps.sort()
+        last = stamps[0]
+        kept.add((session, last))
+        for at, later in zip(stamps[1:-1], stamps[2:], strict=True):
+            if (later - last <= IDLE_GAP_MS and later // 1000 // BUCKET_SECONDS
+                    == last // 1000 // BUCKET_SECONDS):
+                continue  # between `last` and `later`, both kept or bracketed alike
+            last = at
+            kept.add((session, last))
+        kept.add((session, stamps[-1]))
+    return kept
+
+
 # Tools that change files: their calls count as the session's edits (an outcome), by the
 # names Claude Code, Codex and Gemini CLI give them.
 EDIT_TOOLS = frozenset({
