@@ -338,3 +338,38 @@ def test_the_journals_api_sorts_by_any_column(app, client, tmp_path):
     for bad in ({"sort": "salary"}, {"order": "sideways"}):
         r = client.get("/api/v1/journals", query_string=bad)
         assert r.status_code == 422 and list(r.json["errors"]["query"]) == list(bad)
+
+
+def test_an_agent_session_travels_to_the_coach_with_its_exact_counts(tmp_path):
+    from agent_logs import SECRET, claude_assistant, claude_user, write_lines
+
+    worker_dir, coach_dir = tmp_path / "worker", tmp_path / "coach"
+    session = "7d1f5a4e-2b1c-4c8e-9f3a-1b2c3d4e5f60"
+    write_lines(tmp_path / "logs" / "candor" / f"{session}.jsonl", [
+        claude_user(session, 0),
+        claude_assistant(session, "msg_1", "req_1", 0.5, (4, 300, 1_000, 0), tool="toolu_1"),
+        claude_assistant(session, "msg_2", "req_2", 2, (1, 50, 100, 2_000)),
+    ])
+    scanned = cli("agents", "scan", "--source", "claude-code", "--path", tmp_path / "logs",
+                  data_dir=worker_dir)
+    assert scanned.returncode == 0, scanned.stderr
+    kept = cli("export", "-o", "-", "--redact", "none", "--owner", "Ada", data_dir=worker_dir)
+    redacted = cli("export", "-o", "-", data_dir=worker_dir)
+    [agent] = [r for r in json.loads(kept.stdout)["sessions"] if r["kind"] == "agent"]
+    assert (agent["site"], agent["tokens_in"], agent["tokens_out"], agent["tokens_cache_write"],
+            agent["tokens_cache_read"], agent["requests"], agent["tool_calls"]) == (
+        "claude-code", 5, 350, 1_100, 2_000, 2, 1)
+    assert agent["models"] == ["claude-sonnet-4-5-20250929"] and agent["project"]
+    [hidden] = [r for r in json.loads(redacted.stdout)["sessions"] if r["kind"] == "agent"]
+    assert hidden["project"] is None and hidden["tokens_out"] == 350  # a title-like field
+    assert SECRET not in kept.stdout
+
+    path = tmp_path / "ada.json"
+    path.write_text(kept.stdout)
+    assert cli("import", path, data_dir=coach_dir).returncode == 0
+    coach = start_server(coach_dir)
+    try:
+        page = call(coach, "GET", f"/journals/ada/sessions/{agent['id']}").text
+        assert "Claude Code" in page and "1,100" in page and "2,000" in page
+    finally:
+        coach.kill()
