@@ -3,6 +3,7 @@ the agent signals (no outcome, loop, unattended, retries), through the real scan
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -23,10 +24,11 @@ from agent_logs import (
     gemini_chat,
     write_lines,
 )
-from support import NAVIGATE
+from support import NAVIGATE, start_server
 from test_otlp import claude_metrics, post  # Claude Code's own metrics, as it sends them
 
 from candor import coach as coach_journals
+from candor import security
 from candor.db import connect
 
 NAMESPACE = uuid.UUID("3b0f6f1e-5c7a-5d43-9a0e-6f1c2d8b7a90")
@@ -311,3 +313,28 @@ def test_a_journal_with_agent_signals_exports_verifies_and_imports(signals_home,
         db.close()
     assert sorted(s["name"] for found in kept for s in found) == [
         "loop", "no_outcome", "retries", "retries", "unattended"]
+
+
+def test_the_demo_journal_has_agent_sessions_beside_its_chats(tmp_path):
+    server = start_server(tmp_path / "unused", extra_args=["--demo"])
+    try:
+        def stats(kind):
+            return requests.get(f"{server.url}/api/v1/stats", params={"kind": kind},
+                                headers=server.headers(), timeout=10).json()
+
+        server.token = security.read_token(re.search(
+            r"CANDOR_DATA_DIR=(\S+) candor open",
+            (tmp_path / f"server-{server.port}.log").read_text()).group(1))
+        chats, agents = stats("chat"), stats("agent")
+        assert chats["sessions"] > 50 and agents["sessions"] >= 10
+        assert agents["value_ratio"] is not None and agents["coverage"] < 1  # some tagged
+        listed = requests.get(f"{server.url}/api/v1/sessions",
+                              params={"kind": "agent", "limit": 500},
+                              headers=server.headers(), timeout=10).json()["sessions"]
+        assert {s["site"] for s in listed} == {"claude-code", "codex"}
+        assert {x["name"] for s in listed for x in s["signals"]} <= {
+            "no_outcome", "loop", "unattended", "retries"}
+        assert any(s["signals"] for s in listed) and any(s["edits"] for s in listed)
+    finally:
+        server.process.terminate()
+        server.process.wait(timeout=10)

@@ -185,6 +185,94 @@ def fill(db, days=21, end=None, seed=1, batch=1000, **per_day):
     return counts
 
 
+# Coding agents' sessions, for the demo: (site, weight, models, the tool that edits, the
+# tools that look around).
+AGENTS = (
+    ("claude-code", 3, ("claude-sonnet-4-5-20250929", "claude-opus-4-5-20251101"),
+     "Edit", ("Read", "Grep", "Glob", "Bash")),
+    ("codex", 1, ("gpt-5.3-codex",), "apply_patch", ("exec_command", "update_plan")),
+)
+AGENT_PROJECTS = ("billing (main)", "checkout (fix-flaky-test)", "infra (terraform-upgrade)",
+                  "docs (main)")
+
+
+def agent_records(rng, start_ms, kind):
+    """(site, Records) of one coding agent's session of the given kind.
+
+    Real work: prompts now and then, files read and edited. Busywork: the agent reading
+    round in circles, or left alone for most of an hour, or failing and retrying; many
+    tokens, few edits.
+    """
+    from .agents import Records, Request
+
+    site, _, models, edit, look = rng.choices(AGENTS, weights=[a[1] for a in AGENTS])[0]
+    source = str(uuid.UUID(int=rng.getrandbits(128)))
+    records = Records()
+    model = rng.choice(models)
+    records.projects[source] = (start_ms, rng.choice(AGENT_PROJECTS))
+    style = rng.choice(("loop", "unattended", "retries")) if kind == "busywork" else kind
+    calls = {"real": rng.randint(15, 60), "unsure": rng.randint(10, 30), "loop": 40,
+             "unattended": rng.randint(25, 40), "retries": rng.randint(10, 20)}[style]
+    t = start_ms
+    records.prompts.add((source, t))
+    for n in range(calls):
+        t += rng.randint(60_000, 100_000) if style == "unattended" else rng.randint(5_000, 60_000)
+        if style in ("real", "unsure") and rng.random() < 0.1:
+            records.prompts.add((source, t - 2_000))
+        if style == "loop" and 5 <= n < 35:
+            tool = look[0]
+        elif style == "real" and rng.random() < 0.35:
+            tool = edit
+        else:
+            tool = rng.choice(look)
+        context = 20_000 + n * 1_500
+        records.requests.append(Request(
+            key=f"demo:{source}:{n}", session=source, ts=t, model=model,
+            tokens_in=rng.randint(1, 50), tokens_out=rng.randint(200, 2_500),
+            tokens_cache_read=context, tokens_cache_write=rng.randint(500, 8_000),
+            tokens_reasoning=None))
+        records.tool_calls.add((source, f"call_{source[:8]}_{n}", tool, t + 500))
+        if style == "retries" and n == calls // 2:
+            for attempt in range(rng.randint(5, 9)):
+                records.errors.add((source, f"retry-{attempt}", t + 1_000 + attempt * 4_000))
+    return site, records
+
+
+def fill_agents(db, days=21, end=None, seed=2):
+    """Add `days` days of coding agents' sessions to `db` (1 or 2 a workday); returns counts.
+
+    Older ones are mostly tagged, as fill() tags chats.
+    """
+    from .agents import session_id as agent_session_id
+    from .agents import sessions as agent_sessions
+    from .db import write
+
+    rng = random.Random(seed)
+    zone = time_zone.zone(db)
+    end = end or datetime.now(zone)
+    end_ms = int(end.timestamp() * 1000)
+    first_day = (end - timedelta(days=days - 1)).date()
+    counts, tags = {"sessions": 0, "tagged": 0}, []
+    for offset in range(days):
+        day = first_day + timedelta(days=offset)
+        for _ in range(rng.randint(1, 2) if day.weekday() < 5 else 0):
+            local = datetime.combine(day, datetime.min.time()).replace(
+                hour=rng.randint(9, 17), minute=rng.randrange(60), tzinfo=zone)
+            start_ms = int(local.timestamp() * 1000)
+            kind = rng.choices(("real", "busywork", "unsure"), weights=(55, 30, 15))[0]
+            site, records = agent_records(rng, start_ms, kind)
+            if max(r.ts for r in records.requests) > end_ms:
+                continue
+            with write(db):
+                agent_sessions.store(db, site, records)
+            counts["sessions"] += 1
+            if end_ms - start_ms > 3 * 86_400_000 and rng.random() < 0.8:
+                sid = agent_session_id(site, next(iter(records.projects)))
+                tags.append((sid, verdict(rng, kind), start_ms + 86_400_000))
+    counts["tagged"] = journal.apply_tags(db, tags)
+    return counts
+
+
 def as_json(row):
     """A stored-row event as the extension sends it (ISO time with zone)."""
     event = dict(row)
