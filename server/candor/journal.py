@@ -120,17 +120,19 @@ def _having_signal(db, where, params, signal, wanted):
     """The ids of the newest `wanted` sessions matching `where` that have `signal`.
 
     Read a page at a time, newest first, so a page of a long journal reads about a page
-    of rows, not every session with that signal.
+    of rows, not every session with that signal. Sessions whose signals are not stored
+    yet are candidates that may turn out not to have it: pages of at least 200 keep
+    their number from making it many small reads.
     """
-    found, after = [], None
+    found, after, size = [], None, max(wanted, 200)
     while len(found) < wanted:
         page_where, page_params = where, list(params)
         if after is not None:
             page_where += " AND (started_at, id) < (?, ?)"
             page_params += after
-        rows = _signal_figures(db, page_where, page_params, signal, limit=wanted)
+        rows = _signal_figures(db, page_where, page_params, signal, limit=size)
         found += [sid for _, sid, yes in rows if yes]
-        if len(rows) < wanted:
+        if len(rows) < size:
             break
         after = list(rows[-1][:2])
     return found[:wanted]
