@@ -44,7 +44,8 @@ def test_the_extension_pairs_with_candor_on_another_port_once_confirmed_in_its_p
 
     popup = open_popup(browser)
     expect(popup.locator("#pair-ask")).to_be_visible()
-    assert popup.inner_text("#pair-ask-title") == f"Pair with Candor at 127.0.0.1:{live_server.port}?"
+    question = popup.inner_text("#pair-ask-title")
+    assert question == f"Pair with Candor at 127.0.0.1:{live_server.port}?"
     assert popup.is_checked("#pair-ask-titles"), "titles are kept unless the person says no"
     popup.screenshot(path=str(shots_dir / "popup-pair-ask.png"), full_page=True)
     popup.click("#pair-ask-yes")

@@ -91,7 +91,7 @@ def test_firefox_asks_before_pairing_with_a_port_nobody_confirmed(live_server, t
                           timeout=5).json()
     assert listed == {"paired": False, "clients": []}
     # The page's code was never traded: it still works, once.
+    firefox = {"Origin": "moz-extension://0f1e2d3c-aaaa-4bbb-8ccc-123456789abc"}
     traded = requests.post(f"{live_server.url}/api/v1/pairing", json={"code": page["code"]},
-                           headers={"Origin": "moz-extension://0f1e2d3c-aaaa-4bbb-8ccc-123456789abc"},
-                           timeout=5)
+                           headers=firefox, timeout=5)
     assert traded.status_code == 200
