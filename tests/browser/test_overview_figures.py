@@ -109,7 +109,8 @@ def test_charts_are_labelled_with_rounded_numbers_and_show_values_on_focus(journ
     ticks = weeks.locator("text").all_text_contents()
     assert f"{monday.day} {monday:%b}" in ticks and not any(t.startswith("W") for t in ticks)
 
-    # The keyboard reaches the values: Tab until a bar of a chart has focus, its label shows.
+    # The keyboard reaches the values: one Tab stop per chart, at its latest value; the arrow
+    # keys move along it, its label shows; the next Tab goes on to the next chart.
     page.locator("a.preset").last.focus()
     for _ in range(10):
         page.keyboard.press("Tab")
@@ -118,7 +119,14 @@ def test_charts_are_labelled_with_rounded_numbers_and_show_values_on_focus(journ
     focused = page.locator(".chart-points .point:focus")
     expect(focused).to_have_count(1)
     expect(focused.locator(".tip")).to_be_visible()
+    assert focused.locator(".tip text").all_text_contents()[0] == "Untagged"
+    page.keyboard.press("Home")
     assert focused.locator(".tip text").all_text_contents()[:2] == ["Real output", "20 min"]
+    page.keyboard.press("ArrowRight")
+    assert focused.locator(".tip text").all_text_contents()[:2] == ["Busywork", "40 min"]
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.chart-points').ariaLabel").startswith(
+        "Active time, day by day")
 
     # The mouse too: the day's column tells its total on hover.
     day = page.locator(".chart-wide .chart-points[aria-label^='Active time, day by day'] .point")
