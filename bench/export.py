@@ -5,8 +5,9 @@
 Fills a journal with about 20,000 sessions (the demo generator, heavy user),
 then times `candor export` in each format and `candor verify` as real commands
 (fresh processes, as a user runs them), and an export that must first compute every
-session's signals. Targets: each export <= 2 s, verify <= 1 s. Beside them, the time
-to copy the same JSON file: the floor of writing it.
+session's signals. Targets: each export <= 2 s, verify <= 1 s. Then a coach's import
+of it, and of a newer export of the same journal (an update in place). Beside them, the
+time to copy the same JSON file: the floor of writing it.
 """
 
 import argparse
@@ -60,6 +61,13 @@ def main():
         print(f"{'export json, every signal stale':<34} {elapsed:6.2f} s")
         elapsed, message = timed(["verify", str(out / "j.json")], env)
         print(f"{'verify json':<34} {elapsed:6.2f} s   (target <= 1 s): {message}")
+        # A coach's side: the first import, then next week's (newer) export of the same
+        # journal, which updates it in place.
+        coach = {**os.environ, "CANDOR_DATA_DIR": str(Path(tmp) / "coach")}
+        elapsed, _ = timed(["import", str(out / "j.json")], coach)
+        print(f"{'import json':<34} {elapsed:6.2f} s")
+        elapsed, message = timed(["import", str(out / "stale.json")], coach)
+        print(f"{'import a newer export (update)':<34} {elapsed:6.2f} s   ({message})")
         start = time.perf_counter()
         shutil.copyfile(out / "j.json", out / "copy.json")
         os.sync()
