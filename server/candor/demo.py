@@ -6,6 +6,7 @@ busywork (near-identical prompts fired in bursts, nothing copied), and the
 muddle in between. Older sessions are mostly tagged, recent ones not yet.
 """
 
+import itertools
 import random
 import uuid
 from datetime import datetime, timedelta, timezone
@@ -196,12 +197,15 @@ AGENT_PROJECTS = ("billing (main)", "checkout (fix-flaky-test)", "infra (terrafo
                   "docs (main)")
 
 
-def agent_records(rng, start_ms, kind):
+BUSYWORK_STYLES = ("loop", "unattended", "retries")
+
+
+def agent_records(rng, start_ms, kind, style=None):
     """(site, Records) of one coding agent's session of the given kind.
 
-    Real work: prompts now and then, files read and edited. Busywork: the agent reading
-    round in circles, or left alone for most of an hour, or failing and retrying; many
-    tokens, few edits.
+    Real work: prompts now and then, files read and edited. Busywork (`style`): the agent
+    reading round in circles (loop), left alone for most of an hour (unattended), or
+    failing and retrying (retries); many tokens, few edits.
     """
     from .agents import Records, Request
 
@@ -210,13 +214,13 @@ def agent_records(rng, start_ms, kind):
     records = Records()
     model = rng.choice(models)
     records.projects[source] = (start_ms, rng.choice(AGENT_PROJECTS))
-    style = rng.choice(("loop", "unattended", "retries")) if kind == "busywork" else kind
+    style = (style or rng.choice(BUSYWORK_STYLES)) if kind == "busywork" else kind
     calls = {"real": rng.randint(15, 60), "unsure": rng.randint(10, 30), "loop": 40,
-             "unattended": rng.randint(25, 40), "retries": rng.randint(10, 20)}[style]
+             "unattended": rng.randint(30, 40), "retries": rng.randint(10, 20)}[style]
     t = start_ms
     records.prompts.add((source, t))
     for n in range(calls):
-        t += rng.randint(60_000, 100_000) if style == "unattended" else rng.randint(5_000, 60_000)
+        t += rng.randint(70_000, 100_000) if style == "unattended" else rng.randint(5_000, 60_000)
         if style in ("real", "unsure") and rng.random() < 0.1:
             records.prompts.add((source, t - 2_000))
         if style == "loop" and 5 <= n < 35:
@@ -253,6 +257,7 @@ def fill_agents(db, days=21, end=None, seed=2):
     end_ms = int(end.timestamp() * 1000)
     first_day = (end - timedelta(days=days - 1)).date()
     counts, tags = {"sessions": 0, "tagged": 0}, []
+    styles = itertools.cycle(BUSYWORK_STYLES)  # each kind of agent busywork shows
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         for _ in range(rng.randint(1, 2) if day.weekday() < 5 else 0):
@@ -260,7 +265,8 @@ def fill_agents(db, days=21, end=None, seed=2):
                 hour=rng.randint(9, 17), minute=rng.randrange(60), tzinfo=zone)
             start_ms = int(local.timestamp() * 1000)
             kind = rng.choices(("real", "busywork", "unsure"), weights=(55, 30, 15))[0]
-            site, records = agent_records(rng, start_ms, kind)
+            site, records = agent_records(rng, start_ms, kind,
+                                          next(styles) if kind == "busywork" else None)
             if max(r.ts for r in records.requests) > end_ms:
                 continue
             with write(db):
