@@ -25,7 +25,8 @@ WORKERS = [("Ada Lovelace", 11, "Asia/Kolkata", 20), ("Grace Hopper", 12, "Ameri
 
 def cli(*args, data_dir):
     done = subprocess.run([sys.executable, "-m", "candor", *map(str, args)], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "CANDOR_DATA_DIR": str(data_dir)})
+                          text=True, timeout=60,
+                          env={**os.environ, "CANDOR_DATA_DIR": str(data_dir)})
     assert done.returncode == 0, done.stderr
     return done.stdout
 
