@@ -186,3 +186,7 @@ def test_the_report_fits_a_phone_and_prints_dates_on_one_line(playwright_instanc
         "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
         " return new Set([...r.getClientRects()].map(b => Math.round(b.top))).size; })")
     assert lines and max(lines) == 1, lines  # one line each, never 2026-11-⏎12
+    # Page 1 holds the figures and the first two charts whole: no chart too tall to fit
+    # is pushed to page 2, leaving page 1 half empty.
+    second = page.locator("figure").nth(1).bounding_box()
+    assert second["y"] + second["height"] < 1000
