@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -40,35 +41,45 @@ MB = 1024 * 1024
 
 
 def run(command, env, what):
-    """Run `command`; returns (seconds, stdout). Fails the benchmark if it fails."""
+    """Run `command`; returns (seconds, CPU seconds of it and its own processes, stdout).
+
+    Fails the benchmark if it fails.
+    """
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"{what} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return seconds, done.stdout
+    return seconds, _children_cpu() - cpu_before, done.stdout
+
+
+def _children_cpu():
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def ccusage(tree, home):
-    """Seconds, and {day: [input, output, cache read, cache write]} from ccusage."""
+    """Seconds, CPU seconds, and {day: [input, output, cache read, cache write]} from ccusage."""
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "CLAUDE_CONFIG_DIR": str(tree)}
-    seconds, out = run([str(CCUSAGE), "claude", "daily", "--json", "--offline", "-z", "UTC"],
+    seconds, cpu, out = run([str(CCUSAGE), "claude", "daily", "--json", "--offline", "-z", "UTC"],
                        env, "ccusage")
     days = {row["date"]: [row["inputTokens"], row["outputTokens"], row["cacheReadTokens"],
                           row["cacheCreationTokens"]] for row in json.loads(out)["daily"]}
-    return seconds, days
+    return seconds, cpu, days
 
 
 def candor(data_dir, home, *args):
-    """Seconds and output of the real `candor` command with its own data dir and home."""
+    """Seconds, CPU seconds and output of the real `candor` command (its own data dir and
+    home)."""
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "CANDOR_DATA_DIR": str(data_dir)}
     return run([sys.executable, "-m", "candor", *args], env, f"candor {' '.join(args)}")
 
 
 def scan(data_dir, home, tree):
-    seconds, out = candor(data_dir, home, "agents", "scan", "--source", "claude-code",
-                          "--path", str(tree / "projects"))
-    return seconds, out.strip()
+    seconds, cpu, out = candor(data_dir, home, "agents", "scan", "--source", "claude-code",
+                               "--path", str(tree / "projects"))
+    return seconds, cpu, out.strip()
 
 
 def journal_days(data_dir):
@@ -132,18 +143,19 @@ def main():
 
         firsts, theirs_first = [], []
         for n in range(args.rounds):
-            seconds, days = ccusage(tree, home)
-            theirs_first.append(seconds)
-            print(f"round {n + 1}: ccusage {seconds:.2f} s", end="", flush=True)
+            seconds, cpu, days = ccusage(tree, home)
+            theirs_first.append((seconds, cpu))
+            print(f"round {n + 1}: ccusage {seconds:.2f} s ({cpu:.2f} s CPU)", end="",
+                  flush=True)
             data_dir = fresh_journal(tmp, "data", home)
-            seconds, out = scan(data_dir, home, tree)
-            firsts.append(seconds)
-            print(f", candor {seconds:.2f} s: {out}", flush=True)
+            seconds, cpu, out = scan(data_dir, home, tree)
+            firsts.append((seconds, cpu))
+            print(f", candor {seconds:.2f} s ({cpu:.2f} s CPU): {out}", flush=True)
         matched_first = compare(data_dir, days, "first scan")
 
         agains = []
         for _ in range(args.rounds):
-            seconds, out = scan(data_dir, home, tree)
+            seconds, _, out = scan(data_dir, home, tree)
             agains.append(seconds)
             print(f"nothing new: {seconds:.2f} s: {out}", flush=True)
 
@@ -151,23 +163,24 @@ def main():
         afters = []
         for _ in range(args.rounds):
             grown = writer.grow(path, session, MB)
-            seconds, out = scan(data_dir, home, tree)
+            seconds, _, out = scan(data_dir, home, tree)
             afters.append(seconds)
             print(f"{path.name} grew by {grown / MB:.2f} MB: {seconds:.2f} s: {out}",
                   flush=True)
             if not re.search(r"\b1 of [\d,]+ files read", out):
                 sys.exit("the scan after the growth did not read exactly one file")
-        theirs_after, days_after = ccusage(tree, home)
+        theirs_after, _, days_after = ccusage(tree, home)
         matched_after = compare(data_dir, days_after, "after the growth")
         start_ours = min(candor(tmp / "data", home, "--version")[0] for _ in range(3))
         start_theirs = min(run([str(CCUSAGE), "--version"], {"PATH": os.environ["PATH"]},
                                "ccusage")[0] for _ in range(3))
 
-    first, baseline = min(firsts), min(theirs_first)
+    (first, first_cpu), (baseline, baseline_cpu) = min(firsts), min(theirs_first)
     again, after = min(agains), min(afters)
     rows = [
         (f"first scan, {size / MB:,.0f} MB", first, baseline, first <= baseline,
          "<= ccusage"),
+        ("  (CPU, all processes)", first_cpu, baseline_cpu, None, ""),
         ("  (throughput, MB/s)", size / MB / first, size / MB / baseline, None, ""),
         ("scan, nothing new", again, baseline, again <= 1, "<= 1 s"),
         ("scan, one file grew 1 MB", after, theirs_after, after <= 1, "<= 1 s"),
