@@ -35,6 +35,12 @@ def stylesheet():
     return (Path(__file__).parent / "web" / "static" / "charts.css").read_text()
 
 
+def _page_color(color):
+    """A class that lets the page's colours (light or dark, charts.css) replace the ink's."""
+    name = {INK: "chart-ink", MUTED: "chart-muted", GRID: "chart-grid"}.get(color)
+    return f' class="{name}"' if name else ""
+
+
 def _text_width(text, size=SIZE):
     return len(text) * size * 0.56
 
@@ -48,7 +54,8 @@ class _Drawing:
     def text(self, x, y, text, anchor="start", size=SIZE, fill=INK, weight=None):
         bold = f' font-weight="{weight}"' if weight else ""
         self.parts.append(f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" '
-                          f'font-size="{size}" fill="{fill}"{bold}>{escape(text)}</text>')
+                          f'font-size="{size}" fill="{fill}"{_page_color(fill)}{bold}>'
+                          f'{escape(text)}</text>')
 
     def rect(self, x, y, w, h, fill):
         self.parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" '
@@ -57,7 +64,8 @@ class _Drawing:
     def line(self, x1, y1, x2, y2, stroke=GRID, dash=None, width=1):
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         self.parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                          f'stroke="{stroke}" stroke-width="{width}"{dashed}/>')
+                          f'stroke="{stroke}"{_page_color(stroke)} stroke-width="{width}"'
+                          f'{dashed}/>')
 
     def title(self, title):
         """The chart's title, wrapped to the width."""
