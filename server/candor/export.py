@@ -284,9 +284,10 @@ def to_html(data, verified=None):
         moment = datetime.fromisoformat(iso_text)
         return (moment.astimezone(zone) if zone else moment).strftime("%Y-%m-%d %H:%M")
 
+    weeks = report.from_first_activity(summary["weeks"])  # from the first with activity
     return _templates.get_template("journal.html").render(
         j=data, totals=summary["totals"], verified=verified, zone=zone_name, local=local,
-        ratio_chart=charts.ratio_over_time(summary["weeks"]) if summary["weeks"] else "",
+        ratio_chart=charts.ratio_over_time(weeks) if weeks else "",
         site_chart=charts.time_by_site([{**g, "key": contract.site_name(g["key"])}
                                         for g in summary["sites"][:10]])
         if summary["sites"] else "",
