@@ -7,7 +7,9 @@ then shown as it is, against nothing.
 
 import math
 import sqlite3
+from datetime import timedelta
 
+from . import report, time_zone
 from .db import write
 
 FIELDS = ("value_ratio", "coverage")
@@ -72,3 +74,46 @@ def set_goals(db, value_ratio=KEEP, coverage=KEEP):
                 db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                 [_META_KEYS[field], repr(value)])
     return get_goals(db)
+
+
+def _whole_percent(fraction):
+    # Half up, as the pages and the popup round a percentage for display.
+    return math.floor(fraction * 100 + 0.5)
+
+
+def met(goals, week):
+    """For each goal, whether `week` (report fields) reaches it as shown in whole percents.
+
+    None where there is no goal, or no figure to hold against it (nothing tagged yet).
+    """
+    return {field: None if goals[field] is None or week.get(field) is None
+            else _whole_percent(week[field]) >= _whole_percent(goals[field])
+            for field in FIELDS}
+
+
+# The figures of a day or a week the popup shows (the rest of a report stays on the server).
+FIGURES = ("value_ratio", "coverage", "active_seconds", "real_seconds", "busywork_seconds",
+           "unsure_seconds", "untagged_seconds", "sessions")
+
+
+def summary(db, today=None):
+    """What the extension's popup and badge show, in one cheap read.
+
+    Today and this week (Monday to today, in the journal's time zone) with their value
+    ratio and coverage, the goals and whether this week meets them, and how many
+    sessions wait for a verdict (all untagged ones, as the review queue lists them).
+    """
+    today = today or time_zone.today(time_zone.zone(db))
+    monday = today - timedelta(days=today.weekday())
+    week = report.stats(db, monday, today)
+    day = report.stats(db, today, today)
+    goals = get_goals(db)
+    waiting = db.conn.execute("SELECT count(*) FROM sessions WHERE tag IS NULL").fetchone()[0]
+    return {
+        "today": {"date": today, **{f: day[f] for f in FIGURES}},
+        "this_week": {"from": monday, "to": today, **{f: week[f] for f in FIGURES}},
+        "untagged_sessions": waiting,
+        "goals": goals,
+        "goals_met": met(goals, week),
+        "time_zone": time_zone.name(db),
+    }

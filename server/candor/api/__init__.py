@@ -15,6 +15,7 @@ from . import (
     clients,
     events,
     exports,
+    goals,
     health,
     journals,
     logins,
@@ -52,7 +53,7 @@ def init_app(app):
     })
     api = JournalApi(app)
     for module in (health, events, sessions, stats, exports, journals, pairing, logins,
-                   settings, agent_sources, clients):
+                   settings, agent_sources, clients, goals):
         api.register_blueprint(module.blp)
     # OpenTelemetry's own protocol, at the addresses exporters append (not in the
     # OpenAPI document: OTLP is specified by OpenTelemetry).
