@@ -58,9 +58,11 @@ def serve(port, demo, threads, open_browser):
                        "(deleted when you stop the server)")
         from .agents.background import start_scanner
         from .db import start_checkpoints
+        from .rules import start_applier
         from .signals import start_refresher
         start_checkpoints(app.config["DATABASE"])
         start_refresher(app.config["DATABASE"])
+        start_applier(app.config["DATABASE"])
         start_scanner(app.config["DATABASE"], app.config["AGENT_ROOTS"])
         click.echo(f"Candor {__version__} is serving your journal from {data_dir} "
                    f"at http://127.0.0.1:{port}/")

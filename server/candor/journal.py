@@ -5,7 +5,7 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
-from . import migrations, signals, time_zone
+from . import labels, migrations, signals, time_zone
 from .db import write
 
 SESSION_FIELDS = (
@@ -19,6 +19,8 @@ AGENT_FIELDS = ("kind", "tokens_in", "tokens_out", "tokens_cache_read", "tokens_
                 "tokens_reasoning", "requests", "tool_calls", "models", "project", "edits",
                 "lines_changed", "commits", "pull_requests")
 SESSION_FIELDS += AGENT_FIELDS
+# A tag a rule suggests (rules.py): shown beside the session, never its tag until accepted.
+SESSION_FIELDS += ("suggested_tag",)
 _SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
 
 
@@ -64,6 +66,9 @@ def _fetch(db, where, params, order_limit="", extra=()):
     """Session rows matching `where`; signals not stored yet are computed, not stored."""
     sql = f"{_SELECT_SESSION} WHERE {where} {order_limit}"
     sessions = [_session(r) for r in db.conn.execute(sql, [*params, *extra]).fetchall()]
+    found_labels = labels.of_sessions(db, [s["id"] for s in sessions])
+    for s in sessions:
+        s["labels"] = found_labels.get(s["id"], [])
     missing = [s["id"] for s in sessions if s["signals"] is None]
     if missing:
         computed = signals.stale(db, _ids_in(missing), missing)
@@ -199,10 +204,11 @@ def _search(db, q):
 
 
 def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=None, limit=50,
-                  cursor=None, most_signals=False, kind=None, q=None):
+                  cursor=None, most_signals=False, kind=None, q=None, label=None):
     """Sessions overlapping the local dates, newest first; returns (sessions, next_cursor).
 
-    `q` keeps the sessions whose title, note or project holds it (any case).
+    `q` keeps the sessions whose title, note or project holds it (any case); `label`
+    those with that label.
     `most_signals` puts the sessions with the most signals first (one page, no cursor).
     """
     where, params = ["1"], []
@@ -224,6 +230,10 @@ def list_sessions(db, from_day=None, to_day=None, site=None, tag=None, signal=No
     elif tag:
         where.append("tag = ?")
         params.append(tag)
+    if label:
+        where.append("EXISTS (SELECT 1 FROM session_labels "
+                     "WHERE session_id = sessions.id AND label = ?)")
+        params.append(label)
     if q:
         sql, words = _search(db, q)
         where.append(f"({sql})")
@@ -299,7 +309,13 @@ def set_time_zone(db, name):
 
 
 def change_session(db, session_id, changes, now_ms=None):
-    """Set any of tag, note, outcome_url; a tag change is kept in the history."""
+    """Set any of tag, note, outcome_url, labels; a tag change is kept in the history.
+
+    `labels` replace the session's labels; they are cleaned first (labels.clean, which
+    raises labels.BadLabels).
+    """
+    if "labels" in changes:
+        changes = {**changes, "labels": labels.clean(changes["labels"])}
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     with write(db):
         row = db.conn.execute("SELECT tag FROM sessions WHERE id = ?", [session_id]).fetchone()
@@ -307,6 +323,8 @@ def change_session(db, session_id, changes, now_ms=None):
             raise NotFound(session_id)
         if "tag" in changes and changes["tag"] != row[0]:
             _record_tag(db, session_id, row[0], changes["tag"], now_ms)
+        if "labels" in changes:
+            labels.replace_within(db, session_id, changes["labels"])
         for name in ("note", "outcome_url"):
             if name in changes:
                 db.conn.execute(
@@ -380,6 +398,8 @@ def tag_history(db, session_id):
 # in them stay out.
 AGENT_TABLES = ("agent_requests", "agent_times", "agent_tool_calls", "agent_projects",
                 "agent_prompts", "agent_errors", "agent_metrics")
+# A session's labels and which rules matched it go with it (the rules themselves stay).
+LABEL_TABLES = ("session_labels", "rule_matches")
 
 # What forgetting everything leaves in place, as its answer names it.
 KEPT_BY_FORGETTING = (
@@ -411,7 +431,7 @@ def forget_session(db, session_id, now_ms=None):
                         [session_id])
         for table, column in (("events", "session_id"), ("session_buckets", "session_id"),
                               ("tag_changes", "session_id"), ("sessions", "id"),
-                              *((t, "session_id") for t in AGENT_TABLES)):
+                              *((t, "session_id") for t in AGENT_TABLES + LABEL_TABLES)):
             db.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", [session_id])
 
 
@@ -433,7 +453,7 @@ def forget_everything(db, now_ms=None):
         db.conn.execute("DELETE FROM coach_notes WHERE kind = 'session'")
         # day_totals last: deleting buckets and sessions fires triggers that write to it.
         for table in ("events", "session_buckets", "tag_changes", "sessions", *AGENT_TABLES,
-                      "day_totals"):
+                      *LABEL_TABLES, "day_totals"):
             db.conn.execute(f"DELETE FROM {table}")
     return {"forgotten": deleted["sessions"], "deleted": deleted,
             "kept": list(KEPT_BY_FORGETTING)}

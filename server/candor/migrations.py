@@ -528,3 +528,48 @@ def m016(db):
         CREATE INDEX sessions_by_kind_newest ON sessions (kind, started_at DESC, id DESC)
         """,
     )
+
+
+@journal(name="m017_labels_and_rules")
+def m017(db):
+    """Labels on sessions, the rules that add labels or suggest tags, and what each matched.
+
+    A label is the person's own word for a project or client, several per session. A rule
+    adds a label or suggests a tag (`sessions.suggested_tag`, never the tag itself) to the
+    sessions whose site, title, project or URL its pattern matches. `rules_checked` says
+    the rules have seen a session: they look at each once as it ends (rules.py), and at
+    every session again when asked to. Sessions already here are left for that request.
+    """
+    _run(
+        db,
+        """
+        CREATE TABLE session_labels (
+            session_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            PRIMARY KEY (session_id, label)
+        ) WITHOUT ROWID;
+        CREATE INDEX session_labels_by_label ON session_labels (label, session_id);
+
+        CREATE TABLE rules (
+            id INTEGER PRIMARY KEY,
+            field TEXT NOT NULL CHECK (field IN ('site', 'title', 'project', 'url')),
+            match TEXT NOT NULL CHECK (match IN ('glob', 'regex')),
+            pattern TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('label', 'suggest')),
+            value TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE rule_matches (
+            rule_id INTEGER NOT NULL,
+            session_id TEXT NOT NULL,
+            PRIMARY KEY (rule_id, session_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX rule_matches_by_session ON rule_matches (session_id);
+
+        ALTER TABLE sessions ADD COLUMN suggested_tag TEXT
+            CHECK (suggested_tag IN ('real', 'busywork', 'unsure'));
+        ALTER TABLE sessions ADD COLUMN rules_checked INTEGER NOT NULL DEFAULT 0;
+        UPDATE sessions SET rules_checked = 1;
+        CREATE INDEX sessions_rules_unchecked ON sessions (ended_at) WHERE rules_checked = 0
+        """,
+    )

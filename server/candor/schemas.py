@@ -21,6 +21,10 @@ from .contract import (  # the event contract: contract.json, shared with the ex
     TOKENIZERS,
 )
 from .contract import TYPE_FIELDS as _CONTRACT_TYPE_FIELDS
+from .labels import MAX_LENGTH as LABEL_MAX_LENGTH
+from .labels import MAX_PER_SESSION as LABELS_PER_SESSION
+from .labels import BadLabels
+from .labels import clean as clean_labels
 
 TAGS = ("real", "busywork", "unsure")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -325,6 +329,11 @@ class SessionSchema(Schema):
     pull_requests = fields.Integer(dump_only=True, allow_none=True, metadata={
         "description": "Agent sessions: pull requests opened, as the agent reports them; null "
                        "where it did not say"})
+    labels = fields.List(fields.String(), dump_only=True, metadata={
+        "description": "The person's labels (projects, clients), in name order"})
+    suggested_tag = fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "A tag a rule suggests (real, busywork or unsure): never the tag "
+                       "until the person accepts it"})
 
 
 class SignalSchema(Schema):
@@ -367,6 +376,17 @@ class SessionChangeSchema(Schema):
         allow_none=True,
         validate=[validate.Length(max=2048), validate.URL(schemes={"http", "https"})],
     )
+    labels = fields.List(fields.String(), validate=lambda value: _check_labels(value),
+                         metadata={"description": f"Replace the session's labels: each trimmed, "
+                                                  f"at most {LABEL_MAX_LENGTH} characters, at "
+                                                  f"most {LABELS_PER_SESSION}"})
+
+
+def _check_labels(value):
+    try:
+        clean_labels(value)
+    except BadLabels as error:
+        raise ValidationError(str(error)) from None
 
 
 _SANE_DATES = validate.Range(date(2000, 1, 1), date(2999, 12, 31),
@@ -409,6 +429,8 @@ class SessionQuerySchema(DateRangeSchema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(max=200))
     kind = fields.String(validate=validate.OneOf(KINDS))
+    label = fields.String(validate=validate.Length(max=LABEL_MAX_LENGTH), metadata={
+        "description": "Only sessions with this label"})
     q = fields.String(validate=validate.Length(max=200), metadata={
         "description": "Only sessions whose title, note or (agent sessions) project holds "
                        "this text, in any case; empty means any"})
@@ -427,9 +449,11 @@ class StatsQuerySchema(DateRangeSchema):
 
     kind = fields.String(validate=validate.OneOf(KINDS),
                          metadata={"description": "Only chat or only agent sessions"})
-    group = fields.String(validate=validate.OneOf(("day", "week", "site", "hour")),
+    group = fields.String(validate=validate.OneOf(("day", "week", "site", "hour", "label")),
                           metadata={"description": "Adds `groups`: by local day, ISO week "
-                                                   "(Monday first), site, or hour of day"})
+                                                   "(Monday first), site, hour of day, or "
+                                                   "label (a session counts under each of its "
+                                                   "labels; unlabelled ones under `(none)`)"})
 
 
 class _Totals(Schema):
@@ -618,3 +642,38 @@ class AgentSourceSchema(Schema):
 
 class AgentSourceListSchema(Schema):
     sources = fields.List(fields.Nested(AgentSourceSchema), dump_only=True)
+
+
+class RuleSchema(Schema):
+    """A rule: when a session's field matches the pattern, add a label or suggest a tag."""
+
+    id = fields.Integer(dump_only=True)
+    field = fields.String(required=True, validate=validate.OneOf(("site", "title", "project",
+                                                                   "url")), metadata={
+        "description": "What of the session to match: its site (chatgpt, custom:host…), "
+                       "title, project (agent sessions) or URL"})
+    match = fields.String(required=True, validate=validate.OneOf(("glob", "regex")), metadata={
+        "description": "glob: * ? [abc] [!abc], the whole text, any case; regex: RE2 syntax, "
+                       "anywhere in the text"})
+    pattern = fields.String(required=True, validate=validate.Length(1, 500))
+    action = fields.String(required=True, validate=validate.OneOf(("label", "suggest")), metadata={
+        "description": "label: add the label `value`; suggest: suggest the tag `value` (never "
+                       "set it)"})
+    value = fields.String(required=True, validate=validate.Length(1, 100), metadata={
+        "description": "The label to add, or the tag to suggest (real, busywork, unsure)"})
+    matched = fields.Integer(dump_only=True, metadata={
+        "description": "How many sessions the rule has matched"})
+    created_at = fields.String(dump_only=True, metadata={"description": "ISO 8601, UTC"})
+
+
+class RuleListSchema(Schema):
+    rules = fields.List(fields.Nested(RuleSchema), dump_only=True)
+
+
+class RulesAppliedSchema(Schema):
+    """What applying the rules to every session did."""
+
+    sessions = fields.Integer(metadata={"description": "Sessions looked at"})
+    matched = fields.Integer(metadata={"description": "Sessions some rule matched"})
+    labelled = fields.Integer(metadata={"description": "Labels added"})
+    suggested = fields.Integer(metadata={"description": "Tags suggested"})

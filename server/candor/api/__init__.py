@@ -21,6 +21,7 @@ from . import (
     logins,
     otlp,
     pairing,
+    rules,
     sessions,
     settings,
     stats,
@@ -53,7 +54,7 @@ def init_app(app):
     })
     api = JournalApi(app)
     for module in (health, events, sessions, stats, exports, journals, pairing, logins,
-                   settings, agent_sources, clients, goals):
+                   settings, agent_sources, clients, rules, goals):
         api.register_blueprint(module.blp)
     # OpenTelemetry's own protocol, at the addresses exporters append (not in the
     # OpenAPI document: OTLP is specified by OpenTelemetry).

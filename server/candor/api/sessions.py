@@ -3,7 +3,7 @@
 from flask import jsonify
 from flask_smorest import abort
 
-from .. import journal
+from .. import journal, labels
 from ..db import get_db
 from ..schemas import (
     BulkTagResultSchema,
@@ -53,6 +53,7 @@ def list_sessions(query):
             site=query.get("site"), tag=query.get("tag"), signal=query.get("signal"),
             limit=query["limit"], most_signals=query["sort"] == "signals",
             cursor=query.get("cursor"), kind=query.get("kind"), q=query.get("q"),
+            label=query.get("label"),
         )
     except journal.BadCursor:
         abort(422, message="Bad cursor.",
@@ -103,11 +104,13 @@ def get_session(session_id):
 @blp.arguments(SessionChangeSchema)
 @blp.response(200, SessionSchema)
 def change_session(changes, session_id):
-    """Set the tag (real, busywork, unsure or null), the note or the outcome link."""
+    """Set the tag (real, busywork, unsure or null), the note, the outcome link or the labels."""
     try:
         return journal.change_session(get_db(), str(session_id), changes)
     except journal.NotFound:
         _not_found(session_id)
+    except labels.BadLabels as error:
+        abort(422, errors={"json": {"labels": [str(error)]}})
 
 
 @blp.route("/sessions/<uuid:session_id>", methods=["DELETE"])
