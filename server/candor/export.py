@@ -57,8 +57,8 @@ def _link(previous, value):
 
 HEADER_FIELDS_V1 = ("format", "version", "exported_at", "owner", "range", "redaction",
                     "summary")
-HEADER_FIELDS = ("format", "version", "journal_id", "exported_at", "owner", "time_zone", "range",
-                 "redaction", "summary")
+HEADER_FIELDS = ("format", "version", "journal_id", "exported_at", "owner", "time_zone",
+                 "thresholds", "range", "redaction", "summary")
 RECORD_FIELDS_V1 = ("id", "site", "started_at", "ended_at", "active_seconds", "prompts",
                     "responses", "copies", "est_tokens_in", "est_tokens_out", "tokenizer",
                     "model", "url", "title", "tag", "tag_history", "signals", "note",
@@ -176,6 +176,8 @@ def build(db, from_day=None, to_day=None, redaction=DEFAULT_REDACTION, owner=Non
         "owner": owner or owner_name(db),
         # The zone its days and weeks are in: a coach's Candor shows them so.
         "time_zone": zone_name,
+        # What its sessions' signals were found with (its owner may have changed them).
+        "thresholds": signals.threshold_values(db),
         "range": {"from": from_day.isoformat() if from_day else None,
                   "to": to_day.isoformat() if to_day else None},
         "redaction": redaction,

@@ -9,6 +9,7 @@ from .. import (
     __version__, charts, coach, contract, export, journal, logins, report, security, signals,
     time_zone,
 )
+from .. import settings as settings_logic
 from ..agents import background
 from ..api import clients as api_clients
 from ..api import logins as api_logins
@@ -327,10 +328,25 @@ bp.app_template_filter("changes")(coach.describe_changes)
 def day_span(span):
     """{"from", "to"} ISO dates as '16 Nov – 5 Dec 2026' (a dash for an end not known)."""
     first, last = (date.fromisoformat(d) if d else None for d in (span["from"], span["to"]))
-    if first and last and first.year == last.year:
+    pattern = _date_format()
+    if (first and last and first.year == last.year
+            and pattern == settings_logic.DEFAULT_DATE_FORMAT):
         return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    shown = [f"{d.day} {d:%b %Y}" if d else "—" for d in (first, last)]
+    shown = [settings_logic.format_date(d, pattern) if d else "—" for d in (first, last)]
     return " – ".join(shown)
+
+
+def _date_format():
+    """How this person chose to see dates (their journal's setting, on an imported one's too)."""
+    if "date_format" not in g:
+        g.date_format = settings_logic.date_format(get_db())
+    return g.date_format
+
+
+@bp.app_template_filter("date")
+def show_date(day):
+    """A date (or an ISO date) as the person chose to see dates: 5 Dec 2026, 12/5/2026…"""
+    return settings_logic.show_date(day, _date_format())
 
 
 @bp.app_template_filter("percent")
@@ -347,14 +363,15 @@ def clock(iso_text):
 
 @bp.app_template_filter("when_ms")
 def when_ms(ms):
-    """Milliseconds since the epoch as local 'Mon 23 Nov, 14:05'."""
+    """Milliseconds since the epoch as local 'Mon 23 Nov 2026, 14:05'."""
     return when(journal.iso(ms))
 
 
 @bp.app_template_filter("when")
 def when(iso_text):
-    """An ISO time from the API as local 'Mon 23 Nov, 14:05'."""
-    return datetime.fromisoformat(iso_text).astimezone(_zone()).strftime("%a %d %b, %H:%M")
+    """An ISO time from the API as local 'Mon 23 Nov 2026, 14:05' (in the chosen date format)."""
+    moment = datetime.fromisoformat(iso_text).astimezone(_zone())
+    return f"{moment:%a} {show_date(moment.date())}, {moment:%H:%M}"
 
 
 @bp.app_context_processor
