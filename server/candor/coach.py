@@ -279,6 +279,10 @@ def _fill(path, records, zone, notes_kept=()):
                         " VALUES (?, ?, ?, ?)", [r["id"], previous, change["tag"],
                                                  _ms(change["at"])])
                     previous = change["tag"]
+                # Journals exported before labels say none.
+                jdb.conn.executemany(
+                    "INSERT OR IGNORE INTO session_labels (session_id, label) VALUES (?, ?)",
+                    [(r["id"], label) for label in r.get("labels") or ()])
             jdb.conn.executemany(
                 "INSERT INTO coach_notes (coach, kind, key, note, at) VALUES (?, ?, ?, ?, ?)",
                 notes_kept)

@@ -16,6 +16,8 @@ from ..api import logins as api_logins
 from ..api import pairing
 from ..db import get_db
 from ..first_run import ways_to_start
+from ..labels import all_labels
+from ..rules import list_rules
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -166,6 +168,7 @@ def _session_filters():
         "tag": request.args.get("tag") if request.args.get("tag") in TAG_FILTERS else None,
         "kind": request.args.get("kind") if request.args.get("kind") in KIND_FILTERS else None,
         "site": request.args.get("site", "")[:270],
+        "label": request.args.get("label", "").strip()[:40],
         "signal": request.args.get("signal") if request.args.get("signal") in signals.NAMES
         else None,
         # Days the API would take too (2000 to 2999): a year 9999 has no day after it.
@@ -189,7 +192,7 @@ def sessions():
     sites = sorted(journal.sites(db), key=lambda site: contract.site_name(site).casefold())
     return render_template("sessions.html", sessions=found, next_cursor=next_cursor,
                            chosen=named, paged=bool(request.args.get("cursor")), sites=sites,
-                           signal_names=signals.NAMES,
+                           signal_names=signals.NAMES, labels=all_labels(db),
                            tags=TAG_FILTERS, kinds=KIND_FILTERS)
 
 
@@ -269,6 +272,11 @@ def journal_session(name, session_id):
                                coach_notes=coach.notes(jdb, "session", session["id"]))
 
 
+# What a rule can match, as the Settings page names it.
+RULE_FIELDS = {"title": "title", "site": "site", "project": "project folder", "url": "address"}
+TAG_NAMES = {"real": "Real output", "busywork": "Busywork", "unsure": "Unsure"}
+
+
 @bp.route("/settings")
 def settings():
     """Pairing, privacy and the data: what Candor keeps and how to take it out."""
@@ -276,6 +284,8 @@ def settings():
                            version=__version__, logins=api_logins.current_logins(),
                            time_zone=time_zone.name(get_db()), time_zones=time_zone.names(),
                            owner=export.owner_name(get_db()),
+                           rules=list_rules(get_db()), rule_fields=RULE_FIELDS,
+                           tag_names=TAG_NAMES,
                            agent_sources=background.sources(
                                get_db(), current_app.config["AGENT_ROOTS"]))
 

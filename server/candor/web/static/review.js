@@ -1,5 +1,6 @@
 // A list of sessions to tag (the review queue, the Sessions page): a row's buttons for mouse
-// and touch, and the keyboard: j/k move, r/b/u tag, n note, o outcome link, z undo.
+// and touch, and the keyboard: j/k move, r/b/u tag, n note, o outcome link, l labels,
+// a accept the tag a rule suggests, z undo.
 import { call, say } from "./api.js";
 
 const LABELS = { real: "Real output", busywork: "Busywork", unsure: "Unsure" };
@@ -23,6 +24,11 @@ function select(index, { focus = true } = {}) {
 
 function show(row, tag) {
   row.dataset.tag = tag || "";
+  // A suggestion is for a session without a verdict: once it has one, it goes.
+  if (tag) {
+    row.querySelector(".suggestion")?.remove();
+    row.dataset.suggested = "";
+  }
   row.querySelectorAll("button[data-tag]").forEach((button) => {
     button.setAttribute("aria-pressed", String(button.dataset.tag === tag));
   });
@@ -112,6 +118,34 @@ async function annotate(field, label) {
   select(current);
 }
 
+// Labels are typed with commas between them; the server trims them and keeps each once.
+async function editLabels(row) {
+  const value = await ask("Labels (commas between)", row.dataset.labels);
+  if (value === null) return select(current);
+  const labels = value.split(",").map((label) => label.trim()).filter(Boolean);
+  const answer = await call("PATCH", `/api/v1/sessions/${row.dataset.id}`, { labels });
+  row.dataset.labels = answer.labels.join(", ");
+  const list = row.querySelector("ul.labels");
+  list.replaceChildren(...answer.labels.map((label) => {
+    const item = document.createElement("li");
+    item.textContent = label;
+    return item;
+  }));
+  list.hidden = !answer.labels.length;
+  say(answer.labels.length ? `Labels saved: ${answer.labels.join(", ")}.` : "Labels removed.");
+  select(current);
+}
+
+async function acceptSuggestion(row) {
+  if (!row.dataset.suggested) {
+    say("No tag is suggested for this session.");
+    return false;
+  }
+  await tagRow(row, row.dataset.suggested);
+  row.dataset.suggested = "";
+  return true;
+}
+
 function run(action) {
   action().catch((error) => say(`Not saved: ${error.message}`));
 }
@@ -129,6 +163,12 @@ document.addEventListener("keydown", (event) => {
     });
   } else if (event.key === "n") run(() => annotate("note", "Note"));
   else if (event.key === "o") run(() => annotate("outcome_url", "Outcome link"));
+  else if (event.key === "l" && row) run(() => editLabels(row));
+  else if (event.key === "a" && row) {
+    run(async () => {
+      if (await acceptSuggestion(row)) select(current + 1);
+    });
+  }
   else if (event.key === "z") run(undoLast);
   else return;
   event.preventDefault();
@@ -149,6 +189,11 @@ rows().forEach((row, i) => {
     button.addEventListener("click", () => run(() => tagRow(
       row, button.getAttribute("aria-pressed") === "true" ? null : button.dataset.tag)));
   });
+  row.querySelector("[data-edit-labels]")?.addEventListener("click", () => {
+    select(i, { focus: false });
+    run(() => editLabels(row));
+  });
+  row.querySelector("[data-accept]")?.addEventListener("click", () => run(() => acceptSuggestion(row)));
 });
 countUntagged();
 select(0);

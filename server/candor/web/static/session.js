@@ -1,26 +1,35 @@
-// The session page: tag, note, outcome link, forget.
+// The session page: tag (or accept the tag a rule suggests), note, outcome link, labels, forget.
 import { call, say } from "./api.js";
 
 const page = document.querySelector(".session-page");
 const path = `/api/v1/sessions/${page.dataset.id}`;
 const fail = (error) => say(`Not saved: ${error.message}`);
 
-page.querySelectorAll("[data-tag]").forEach((button) => {
-  button.addEventListener("click", () => {
-    call("PATCH", path, { tag: button.dataset.tag || null })
-      .then(() => {
-        page.querySelectorAll("[data-tag]").forEach((b) => b.setAttribute("aria-pressed", String(b === button)));
-        say("Tag saved.");
-      })
-      .catch(fail);
+const tagButtons = page.querySelectorAll("[data-tag]");
+function tag(value) {
+  return call("PATCH", path, { tag: value || null }).then(() => {
+    tagButtons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.tag === (value || ""))));
+    if (value) page.querySelector(".suggestion")?.remove();
+    say("Tag saved.");
   });
+}
+
+tagButtons.forEach((button) => {
+  button.addEventListener("click", () => tag(button.dataset.tag).catch(fail));
+});
+page.querySelector("[data-accept]")?.addEventListener("click", (event) => {
+  tag(event.target.dataset.accept).catch(fail);
 });
 
 document.getElementById("annotate").addEventListener("submit", (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
-  call("PATCH", path, { note: form.get("note") || null, outcome_url: form.get("outcome_url") || null })
-    .then(() => say("Saved."))
+  const labels = form.get("labels").split(",").map((label) => label.trim()).filter(Boolean);
+  call("PATCH", path, { note: form.get("note") || null, outcome_url: form.get("outcome_url") || null, labels })
+    .then((saved) => {
+      document.getElementById("labels").value = saved.labels.join(", ");
+      say("Saved.");
+    })
     .catch(fail);
 });
 
