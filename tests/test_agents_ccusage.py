@@ -175,7 +175,7 @@ def test_codex_days_equal_ccusage(tmp_path):
                                (31_000, 25_000, 400, 0), (40_000, 30_000, 900, 100)])
     append_lines(rollout, more[-8:])  # the fourth turn, as Codex appends it
     out = scan(data, "--source", "codex", env=env)
-    assert "1 requests" in out
+    assert ", 1 request," in out
     assert_same_days(data, "codex", _codex_rows(ccusage("codex", "daily", env=env)))
 
 

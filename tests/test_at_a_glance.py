@@ -74,10 +74,3 @@ def test_a_chart_starts_at_the_first_week_with_activity(week):
     assert weeks[0]["active_seconds"] == 0  # the range asked for begins with empty weeks
     shown = report.from_first_activity(weeks)
     assert [g["key"] for g in shown] == ["2026-W45", "2026-W46"]
-
-
-@pytest.mark.parametrize("seconds, shown", [
-    (0, "0 s"), (44, "44 s"), (59.4, "59 s"), (59.6, "1 min"), (600, "10 min"),
-    (3599, "1 h 00 min"), (9840, "2 h 44 min"), (36_000, "10 h 00 min")])
-def test_one_duration_format(seconds, shown):
-    assert report.duration(seconds) == shown

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from candor import config, demo, report, security
+from candor.words import duration
 from candor.cli import main
 from candor.db import connect
 
@@ -64,11 +65,16 @@ def test_stats_prints_the_same_numbers_as_the_api(run):
     s = report.stats(db)
     db.close()
     out = run("stats").output.splitlines()
-    assert out[-1].split() == ["total", f"{s['real_seconds'] / 60:.0f}m",
-                               f"{s['busywork_seconds'] / 60:.0f}m",
-                               f"{s['unsure_seconds'] / 60:.0f}m",
-                               f"{s['untagged_seconds'] / 60:.0f}m",
-                               f"{s['value_ratio']:.0%}", f"{s['coverage']:.0%}"]
+    # Columns: durations as the dashboard shows them (2 h 44 min), never "164m".
+    cells = [cell.strip() for cell in (out[-1][:12], out[-1][12:26], out[-1][26:40],
+                                       out[-1][40:54], out[-1][54:68], out[-1][68:81],
+                                       out[-1][81:])]
+    assert cells == ["total", duration(s["real_seconds"]), duration(s["busywork_seconds"]),
+                     duration(s["unsure_seconds"]), duration(s["untagged_seconds"]),
+                     f"{s['value_ratio']:.0%}", f"{s['coverage']:.0%}"]
+    assert " h " in out[-1] and " min" in out[-1]  # ten days of demo sessions: hours
+    assert out[1].split() == ["real", "busywork", "unsure", "untagged", "value", "ratio",
+                              "coverage"]
 
 
 def test_stats_by_week_prints_a_row_per_week(run):

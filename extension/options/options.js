@@ -7,7 +7,7 @@ import { createQueue } from "../lib/queue.js";
 import { KNOWN_SITES, normalizeHost, originPatterns, customSiteName } from "../lib/sites.js";
 import { flattenErrors } from "../lib/sync.js";
 import { getJson, untrustedWords, refusedWords } from "../ui/server.js";
-import { today } from "../ui/format.js";
+import { plural, today } from "../ui/format.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
@@ -77,11 +77,11 @@ async function renderPairing(settings) {
 async function renderSync() {
   const state = await storage.get(KEYS.syncState);
   const queue = await createQueue({ storage }).status();
-  const parts = [`${queue.waiting.toLocaleString()} events waiting`];
+  const parts = [`${plural(queue.waiting, "event")} waiting`];
   if (state.lastSuccessAt) parts.push(`last sync ${new Date(state.lastSuccessAt).toLocaleString()}`);
   if (state.lastError) parts.push(`last problem: ${state.lastError}`);
-  if (queue.merged) parts.push(`${queue.merged.toLocaleString()} activity events merged to save space`);
-  if (queue.lost) parts.push(`${queue.lost.toLocaleString()} events lost because the queue was full`);
+  if (queue.merged) parts.push(`${plural(queue.merged, "activity event")} merged to save space`);
+  if (queue.lost) parts.push(`${plural(queue.lost, "event")} lost because the queue was full`);
   $("sync-summary").textContent = parts.join(" · ");
 }
 

@@ -5,7 +5,7 @@ import { createStorage, KEYS } from "../lib/storage.js";
 import { createQueue } from "../lib/queue.js";
 import { KNOWN_SITES } from "../lib/sites.js";
 import { healthNotices } from "../lib/health.js";
-import { percent, duration, clock, today, siteLabel } from "../ui/format.js";
+import { percent, duration, plural, clock, today, siteLabel } from "../ui/format.js";
 import { getJson, untrustedWords, refusedWords } from "../ui/server.js";
 
 const api = extensionApi();
@@ -68,8 +68,7 @@ function showSession(last) {
   $("session-title").textContent = last.ended ? "Last session" : "Current session";
   $("session-site").textContent = siteLabel(last.site, KNOWN_SITES);
   $("session-when").textContent = `since ${clock(last.startedAt)}`;
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  $("session-counts").textContent = `${duration(last.activeMs / 1000)} active · ${plural(last.prompts, "prompt")} · ${plural(last.responses, "response")} · ${plural(last.copies, "copy").replace("copys", "copies")}`;
+  $("session-counts").textContent = `${duration(last.activeMs / 1000)} active · ${plural(last.prompts, "prompt")} · ${plural(last.responses, "response")} · ${plural(last.copies, "copy")}`;
   for (const button of document.querySelectorAll(".tag")) {
     button.setAttribute("aria-pressed", String(button.dataset.tag === last.tag));
   }
@@ -91,7 +90,7 @@ async function showSync(settings, stats) {
   const [dot, words] = SYNC_WORDS[status] ?? ["", status];
   $("sync-dot").className = `dot ${dot}`;
   $("sync-text").textContent = status === "untrusted_server" ? untrustedWords(settings) : words;
-  $("sync-waiting").textContent = queue.waiting ? `${queue.waiting.toLocaleString()} events waiting to sync` : "Nothing waiting to sync";
+  $("sync-waiting").textContent = queue.waiting ? `${plural(queue.waiting, "event")} waiting to sync` : "Nothing waiting to sync";
   const refused = await storage.get(KEYS.refusedCount);
   $("sync-refused").hidden = refused === 0;
   $("refused-count").textContent = refusedWords(refused);

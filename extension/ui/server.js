@@ -3,6 +3,7 @@
 
 import { endpoint } from "../lib/http.js";
 import { proveServer } from "../lib/proof.js";
+import { plural } from "./format.js";
 
 /**
  * GET a JSON path; resolves to {ok, status, body, untrusted}; status 0 means the server did
@@ -40,5 +41,5 @@ export function untrustedWords(settings) {
 
 /** "1 event refused", "3 events refused". */
 export function refusedWords(count) {
-  return `${count.toLocaleString()} ${count === 1 ? "event" : "events"} refused`;
+  return `${plural(count, "event")} refused`;
 }

@@ -18,7 +18,7 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from .report import duration
+from .words import duration
 
 COLORS = {"real": "#1f6f5c", "busywork": "#b5462f", "unsure": "#9a7412", "untagged": "#79808c"}
 TAG_LABELS = {"real": "Real output", "busywork": "Busywork", "unsure": "Unsure",
@@ -159,11 +159,8 @@ def _empty(title, message, wide=WIDE):
 
 
 def _short(minutes):
-    """An axis label: 30 min, 2 h, 1 h 30."""
-    if minutes < 60:
-        return f"{minutes:g} min"
-    hours, rest = divmod(round(minutes), 60)
-    return f"{hours} h" if not rest else f"{hours} h {rest:02d}"
+    """An axis label in the one duration format (30 min, 1 h 30 min), from 0."""
+    return duration(minutes * 60) if minutes else "0"
 
 
 def _step(most_minutes):

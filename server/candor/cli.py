@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__, coach, config, export, report, security
+from .words import duration, plural
 
 
 def _data_dir():
@@ -54,7 +55,7 @@ def serve(port, demo, threads, open_browser):
             counts = demo_data.fill(db, days=21)
             counts["sessions"] += demo_data.fill_agents(db, days=21)["sessions"]
             db.close()
-            click.echo(f"Demo journal with {counts['sessions']} sessions in {data_dir} "
+            click.echo(f"Demo journal with {plural(counts['sessions'], 'session')} in {data_dir} "
                        "(deleted when you stop the server)")
         from .agents.background import start_scanner
         from .db import start_checkpoints
@@ -219,13 +220,13 @@ def stats(from_day, to_day, group):
         db.close()
     click.echo(f"Days and hours in {zone} (the journal's time zone).")
     rows = [(g["key"], g) for g in s.get("groups", [])] + [("total", s)]
-    click.echo(f"{group or '':<12}{'real':>9}{'busywork':>10}{'unsure':>9}{'untagged':>10}"
-               f"{'value ratio':>13}{'coverage':>10}")
+    tags = ("real", "busywork", "unsure", "untagged")
+    # Durations as everywhere else (2 h 44 min), in columns wide enough for 100 h 00 min.
+    click.echo(f"{group or '':<12}" + "".join(f"{tag:>14}" for tag in tags)
+               + f"{'value ratio':>13}{'coverage':>10}")
     for key, r in rows:
-        minutes = [f"{r[k] / 60:.0f}m" for k in ("real_seconds", "busywork_seconds",
-                                                  "unsure_seconds", "untagged_seconds")]
-        click.echo(f"{key:<12}{minutes[0]:>9}{minutes[1]:>10}{minutes[2]:>9}{minutes[3]:>10}"
-                   f"{_pct(r['value_ratio']):>13}{_pct(r['coverage']):>10}")
+        times = "".join(f"{duration(r[f'{tag}_seconds']):>14}" for tag in tags)
+        click.echo(f"{key:<12}{times}{_pct(r['value_ratio']):>13}{_pct(r['coverage']):>10}")
 
 
 def _redaction(values):
@@ -294,7 +295,7 @@ def export_command(fmt, output, from_day, to_day, redact, owner):
         except OSError as error:
             raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
     # On standard error when the journal goes to standard output, so it pipes clean.
-    click.echo(f"Exported {len(data['sessions'])} sessions of {data['owner']} to "
+    click.echo(f"Exported {plural(len(data['sessions']), 'session')} of {data['owner']} to "
                f"{'standard output' if to_stdout else target} ({fmt}"
                f"{', without ' + ', '.join(sorted(redaction)) if redaction else ''})",
                err=to_stdout)
@@ -338,7 +339,7 @@ def import_command(file, name, force):
         raw, data = coach.read(file)
         if isinstance(data, dict) and data.get("format") == coach.NOTES_FORMAT:
             count = coach.import_notes(db, data)
-            click.echo(f"Kept {count} notes from {data.get('coach')}: they show beside "
+            click.echo(f"Kept {plural(count, 'note')} from {data.get('coach')}: they show beside "
                        "your sessions and weeks.")
             return
         done = coach.import_journal(db, data_dir, raw, data, name, force)
@@ -381,7 +382,7 @@ def export_notes(journal, output, coach_name):
     finally:
         db.close()
     export.write_atomic(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-    click.echo(f"Wrote {len(data['notes'])} notes to {target}")
+    click.echo(f"Wrote {plural(len(data['notes']), 'note')} to {target}")
 
 
 @main.command("time-zone")
@@ -439,10 +440,10 @@ def agents_scan(sources, paths):
                            f"({report.seconds:.1f} s)")
                 continue
             click.echo(
-                f"{source}: {report.files_read} of {report.files_found} files read, "
-                f"{report.sessions} sessions, {report.requests} requests, "
+                f"{source}: {report.files_read} of {plural(report.files_found, 'file')} read, "
+                f"{plural(report.sessions, 'session')}, {plural(report.requests, 'request')}, "
                 f"{report.tokens:,} tokens (+{report.tokens_cache_read:,} cache reads), "
-                f"{len(report.skipped)} lines skipped ({report.seconds:.1f} s)")
+                f"{plural(len(report.skipped), 'line')} skipped ({report.seconds:.1f} s)")
     finally:
         db.close()
 

@@ -29,6 +29,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import __version__, charts, contract, journal, report, signals, time_zone
 from .db import write
+from .words import duration, plural
 
 FORMAT = "candor-journal"
 VERSION = 2
@@ -294,7 +295,7 @@ def to_html(data, verified=None):
                                         for g in summary["sites"][:10]])
         if summary["sites"] else "",
         tag_chart=charts.time_by_tag(summary["totals"]), chart_css=charts.stylesheet(),
-        duration=report.duration, site_name=contract.site_name,
+        duration=duration, plural=plural, site_name=contract.site_name,
     )
 
 

@@ -284,14 +284,3 @@ def from_first_activity(groups):
         if any(group.get(f"{tag}_seconds") for tag in ("real", "busywork", "unsure", "untagged")):
             return groups[i:]
     return []
-
-
-def duration(seconds):
-    """Seconds as people read a duration: 45 s, 12 min, 3 h 05 min."""
-    seconds = seconds or 0
-    if seconds < 59.5:
-        return f"{seconds:.0f} s"
-    whole = round(seconds / 60)  # in minutes first, so 59 min 50 s reads "1 h 00 min"
-    if whole < 60:
-        return f"{whole} min"
-    return f"{whole // 60} h {whole % 60:02d} min"

@@ -18,6 +18,7 @@ from ..db import get_db
 from ..first_run import ways_to_start
 from ..labels import all_labels
 from ..rules import list_rules
+from ..words import duration, plural
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -296,10 +297,10 @@ def connect():
     return render_template("connect.html", pairing=pairing.new_code())
 
 
-@bp.app_template_filter("minutes")
-def minutes(seconds):
-    """Seconds as a short duration for people: 45 s, 12 min, 3 h 05 min."""
-    return report.duration(seconds)
+# The one duration format (45 s, 12 min, 3 h 05 min) and counts with their noun ("1 prompt").
+bp.app_template_filter("minutes")(duration)
+bp.app_template_filter("duration")(duration)
+bp.app_template_filter("plural")(plural)
 
 
 _BROWSERS = (("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"),
@@ -405,12 +406,6 @@ _BROWSER_LABELS = {"chrome": "Chrome", "firefox": "Firefox"}
 def browser_label(browser):
     """The browser an extension runs in, as people name it: 'Chrome', 'Firefox'."""
     return _BROWSER_LABELS.get(browser or "", browser or "A browser's")
-
-
-@bp.app_template_filter("plural")
-def plural(count, word):
-    """'1 event', '1,204 events'."""
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def init_app(app):

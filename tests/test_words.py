@@ -1,0 +1,57 @@
+"""Numbers in words: the one duration format and counts with their noun, in Python and in the
+extension's JavaScript (which must round the same way)."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from candor.words import duration, plural
+
+FORMAT_JS = Path(__file__).resolve().parents[1] / "extension" / "ui" / "format.js"
+
+DURATIONS = [
+    (None, "0 s"), (0, "0 s"), (-3, "0 s"), (0.4, "0 s"), (0.5, "1 s"), (30, "30 s"),
+    (44, "44 s"), (59.4, "59 s"), (59.6, "1 min"), (89, "1 min"), (90, "2 min"),
+    (150, "3 min"), (600, "10 min"), (2700, "45 min"), (3569, "59 min"), (3570, "1 h 00 min"),
+    (3599, "1 h 00 min"), (3900, "1 h 05 min"), (9840, "2 h 44 min"), (36_000, "10 h 00 min"),
+    (360_000, "100 h 00 min"),
+]
+
+COUNTS = [
+    (0, "prompt", None, "0 prompts"), (1, "prompt", None, "1 prompt"),
+    (2, "prompt", None, "2 prompts"), (1, "day", None, "1 day"), (14, "day", None, "14 days"),
+    (1, "session", None, "1 session"), (1204, "event", None, "1,204 events"),
+    (1, "copy", None, "1 copy"), (3, "copy", None, "3 copies"),
+    (2, "tool call", None, "2 tool calls"), (None, "answer", None, "0 answers"),
+    (2, "person", "people", "2 people"),
+]
+
+
+@pytest.mark.parametrize("seconds, shown", DURATIONS)
+def test_one_duration_format(seconds, shown):
+    assert duration(seconds) == shown
+
+
+@pytest.mark.parametrize("count, noun, many, shown", COUNTS)
+def test_a_count_takes_its_nouns_number(count, noun, many, shown):
+    assert plural(count, noun, many) == shown
+
+
+def _in_node(code):
+    done = subprocess.run(["node", "--input-type=module", "-e", code], capture_output=True,
+                          text=True, timeout=60, check=True)
+    return json.loads(done.stdout)
+
+
+def test_the_extension_formats_as_the_dashboard_does():
+    seconds = [s for s, _ in DURATIONS]
+    counts = [[c, n, m] for c, n, m, _ in COUNTS]
+    shown = _in_node(
+        f'import {{ duration, plural }} from "{FORMAT_JS.as_uri()}";'
+        f"const seconds = {json.dumps(seconds)}; const counts = {json.dumps(counts)};"
+        "process.stdout.write(JSON.stringify({durations: seconds.map((s) => duration(s)),"
+        " counts: counts.map(([c, n, m]) => plural(c, n, m ?? undefined))}));")
+    assert shown["durations"] == [text for _, text in DURATIONS]
+    assert shown["counts"] == [text for *_, text in COUNTS]
