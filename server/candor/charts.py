@@ -75,7 +75,10 @@ class _Drawing:
         self.y += 8
 
     def legend(self, items):
-        """Swatches and names, wrapped to the width: [(name, color, dashed)]."""
+        """Swatches and names, wrapped to the width: [(name, color, dashed)].
+
+        `dashed` None draws a square (a bar's colour), False a line, True a dashed line.
+        """
         x, row = 4, self.y + 14
         for name, color, dashed in items:
             w = 22 + _text_width(name) + 14
@@ -248,7 +251,7 @@ def time_by_hour(groups, title="Busiest hours (active time by hour of day)", wid
 def ratio_over_time(groups, title="Value ratio and coverage, week by week"):
     """Lines of the value ratio and its coverage per week (or day), in %."""
     items = [(f"{_day(g['key']).day} {_day(g['key']):%b}",
-              ("Week of " if "-W" in str(g["key"]) else "")
+              ("the week of " if "-W" in str(g["key"]) else "")
               + f"{_day(g['key']):%a} {_day(g['key']).day} {_day(g['key']):%b %Y}", g)
              for g in groups]
     if not any(g["coverage"] for _, _, g in items):
@@ -298,9 +301,7 @@ def ratio_over_time(groups, title="Value ratio and coverage, week by week"):
             if (len(items) - 1 - i) % every == 0:  # the latest week always labelled
                 d.text(x + slot / 2, bottom + 18, tick, anchor="middle", fill=MUTED)
             d.point((x, plot_top, slot, plot_h), [
-                name, "value ratio " + ("none (nothing tagged real or busywork)"
-                                        if g["value_ratio"] is None
-                                        else f"{g['value_ratio'] * 100:.0f}%"),
+                name[:1].upper() + name[1:], f"value ratio {ratio}",
                 "coverage " + ("none" if g["coverage"] is None
                                else f"{g['coverage'] * 100:.0f}%")])
         return d

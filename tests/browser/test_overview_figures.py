@@ -72,7 +72,7 @@ def test_the_overview_leads_with_today_this_week_and_the_week_before(journal, pa
     expect(this_week.locator(".change")).to_contain_text("+100% on the week before by this day (30 min)")
     expect(this_week).to_contain_text("The week before, in all: 30 min")
 
-    card = page.locator("section.card").nth(0)  # this week's ratio
+    card = page.locator(".cards > .card").nth(0)  # this week's ratio
     expect(card.locator(".big")).to_contain_text("33%")
     # What the ratio rests on: tagged time of all, and how few sessions.
     expect(card).to_contain_text("Coverage 100% · 1 h 00 min tagged of 1 h 00 min, 2 sessions")
@@ -103,8 +103,8 @@ def test_charts_are_labelled_with_rounded_numbers_and_show_values_on_focus(journ
         "aria-label")
     weeks = page.locator(".chart-wide svg.chart-drawing[aria-label^='Value ratio and coverage']")
     monday = journal.today - timedelta(days=journal.today.weekday())
-    assert f"week of {monday:%a} {monday.day} {monday:%b %Y}".lower() in weeks.get_attribute(
-        "aria-label")
+    assert f"to the week of {monday:%a} {monday.day} {monday:%b %Y}: value ratio" in \
+        weeks.get_attribute("aria-label")
     # Weeks read as dates, from the first week with activity: two weeks, not twelve.
     ticks = weeks.locator("text").all_text_contents()
     assert f"{monday.day} {monday:%b}" in ticks and not any(t.startswith("W") for t in ticks)
