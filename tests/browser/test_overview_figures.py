@@ -151,8 +151,10 @@ def test_an_empty_range_draws_plain_empty_charts(journal, page):
     assert serious == [], results.generate_report()
 
 
-@pytest.mark.parametrize("path", ["/", "/review", "/session"])
-def test_pages_pass_the_accessibility_check_and_fit_a_phone(journal, page, path):
+@pytest.mark.parametrize("path, scheme", [("/", "light"), ("/", "dark"), ("/review", "light"),
+                                          ("/session", "light")])
+def test_pages_pass_the_accessibility_check_and_fit_a_phone(journal, page, path, scheme):
+    page.emulate_media(color_scheme=scheme)
     page.goto(journal.login_link())
     if path == "/session":
         path = f"/sessions/{journal.long_title}"  # a title of one long unbroken word
