@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields, replace
 
 from .contract import SIGNALS
 from .db import connect, write
+from .words import duration, plural
 
 
 def _threshold(default, signal, label, low, high, unit):
@@ -257,7 +258,8 @@ def _find(session, events, t=THRESHOLDS):
     )
     if repeats >= t.min_repeats and repeats >= t.min_repeat_share * prompts:
         found.append({"name": "repeated_prompts",
-                      "reason": f"{repeats} of {prompts} prompts were near-repeats"})
+                      "reason": f"{repeats} of {plural(prompts, 'prompt')} "
+                                + ("was a near-repeat" if repeats == 1 else "were near-repeats")})
 
     if last_answer is not None:
         answered_at, chars = last_answer
@@ -265,17 +267,18 @@ def _find(session, events, t=THRESHOLDS):
         if chars >= t.long_answer_chars and gap <= t.ended_within_ms and not read_after:
             found.append({"name": "no_reading_time",
                           "reason": f"A {chars:,}-character answer, and the session ended "
-                                    f"{gap / 1000:.0f} s later"})
+                                    f"{duration(gap / 1000)} later"})
 
     if rushed >= t.min_burst_prompts:
         found.append({"name": "burst",
-                      "reason": f"{rushed} prompts came faster than the answers before them "
-                                "could be read"})
+                      "reason": f"{plural(rushed, 'prompt')} came faster than the "
+                                + ("answer before it" if rushed == 1 else "answers before them")
+                                + " could be read"})
 
     tokens = session["est_tokens_in"] + session["est_tokens_out"]
     if tokens >= t.no_outcome_tokens and not session["copies"] and not session["outcome_url"]:
         found.append({"name": "no_outcome",
-                      "reason": f"{tokens:,} tokens, nothing copied, no outcome link"})
+                      "reason": f"{plural(tokens, 'token')}, nothing copied, no outcome link"})
     return found
 
 
@@ -291,7 +294,7 @@ def find_agent(session, calls, requests, prompts, failed, t=THRESHOLDS):
     outcomes = ("edits", "lines_changed", "commits", "pull_requests", "outcome_url")
     if tokens >= t.agent_no_outcome_tokens and not any(session[name] for name in outcomes):
         found.append({"name": "no_outcome",
-                      "reason": f"{tokens:,} tokens, and no file edited, no commit, "
+                      "reason": f"{plural(tokens, 'token')}, and no file edited, no commit, "
                                 "no outcome link"})
 
     run, longest, tool, previous = 0, 0, None, None
@@ -302,7 +305,8 @@ def find_agent(session, calls, requests, prompts, failed, t=THRESHOLDS):
         if name is not None and run >= needed and run > longest:
             longest, tool = run, name
     if tool is not None:
-        found.append({"name": "loop", "reason": f"{tool} was called {longest} times in a row"})
+        found.append({"name": "loop",
+                      "reason": f"{tool} was called {plural(longest, 'time')} in a row"})
 
     # Only where the source records prompts: without any, "no prompt" says nothing.
     if prompts:
@@ -321,11 +325,11 @@ def find_agent(session, calls, requests, prompts, failed, t=THRESHOLDS):
             stretch = max(stretch, (ts - start, made))
         if stretch[0] >= t.unattended_ms:
             found.append({"name": "unattended",
-                          "reason": f"The agent called the model {stretch[1]} times over "
-                                    f"{stretch[0] / 60_000:.0f} min with no prompt from you"})
+                          "reason": f"The agent called the model {plural(stretch[1], 'time')} "
+                                    f"over {duration(stretch[0] / 1000)} with no prompt from you"})
 
     if failed >= t.min_failed_requests:
-        found.append({"name": "retries", "reason": f"{failed} model calls failed"})
+        found.append({"name": "retries", "reason": f"{plural(failed, 'model call')} failed"})
     return found
 
 
