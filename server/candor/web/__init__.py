@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from .. import (
-    __version__, charts, coach, contract, export, journal, logins, report, security, signals,
-    time_zone,
+    __version__, charts, coach, contract, export, goals, journal, logins, report, security,
+    signals, time_zone,
 )
 from .. import settings as settings_logic
 from ..agents import background
@@ -109,15 +109,19 @@ def _overview(db, imported=None):
     # A coach picks among the weeks the journal covers, whatever the range shown.
     week_keys = coach.covered_weeks(imported["covered"]) if imported else sorted(weeks,
                                                                                 reverse=True)
+    week = report.stats(db, monday, today)
+    # Goals are the person's own: an imported journal's pages show none.
+    goal = None if imported else goals.get_goals(db)
     return render_template(
         "overview.html", first=first, last=last, ranges=RANGES, imported=imported,
         week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks | set(week_keys)],
         week_keys=week_keys, this_week_label=this_week,
-        this_week=report.stats(db, monday, today), chosen=weekly,
+        this_week=week, chosen=weekly,
         kinds={"week": _by_kind(db, monday, today), "range": _by_kind(db, first, last)},
         first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
         low_coverage=LOW_COVERAGE, few_sessions=FEW_SESSIONS,
         has_untagged=bool(untagged) and not imported,
+        goals=goal, goals_met=goal and goals.met(goal, week),
         glance=report.at_a_glance(db, today), today=today, ratios_differ=report.ratios_differ,
         tag_chart=charts.time_by_tag(weekly),
         day_chart=charts.time_by_day(report.from_first_activity(
