@@ -3,10 +3,14 @@ extension's JavaScript (which must round the same way)."""
 
 import json
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from support import NAVIGATE, batch, event, new_id
 
+from candor.cli import main
 from candor.words import duration, plural
 
 FORMAT_JS = Path(__file__).resolve().parents[1] / "extension" / "ui" / "format.js"
@@ -55,3 +59,40 @@ def test_the_extension_formats_as_the_dashboard_does():
         " counts: counts.map(([c, n, m]) => plural(c, n, m ?? undefined))}));")
     assert shown["durations"] == [text for _, text in DURATIONS]
     assert shown["counts"] == [text for *_, text in COUNTS]
+
+
+def test_the_dashboard_the_report_and_the_cli_say_the_same(client, dashboard, app, tmp_path):
+    """A session of 2 h 44 min with one prompt and one answer, as each door prints it."""
+    sid = new_id()
+    start = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=4)
+    sent = [event(sid, "session_start", start, title="Plan the quarter"),
+            event(sid, "prompt", start + timedelta(seconds=5), prompt_chars=1, est_tokens=1),
+            event(sid, "response", start + timedelta(seconds=9), response_chars=1204,
+                  est_tokens=300)]
+    # 164 minutes of activity, sent a minute at a time as the extension does.
+    sent += [event(sid, "activity", start + timedelta(minutes=m + 1), active_ms=60_000)
+             for m in range(164)]
+    assert client.post("/api/v1/events", json=batch(*sent)).json["accepted"] == len(sent)
+
+    listed = dashboard.get("/sessions", headers=NAVIGATE).get_data(as_text=True)
+    assert "2 h 44 min active" in listed
+    assert "1 prompt / 1 answer" in listed
+    page = dashboard.get(f"/sessions/{sid}", headers=NAVIGATE).get_data(as_text=True)
+    assert '<dd aria-describedby="active-means">2 h 44 min</dd>' in page
+    assert "<td>1 character</td>" in page and "<td>1,204 characters</td>" in page
+
+    env = {"CANDOR_DATA_DIR": app.config["DATA_DIR"]}
+    target = tmp_path / "report.html"
+    exported = CliRunner().invoke(main, ["export", "--format", "html", "-o", str(target)],
+                                  env=env)
+    assert exported.exit_code == 0, exported.output
+    assert "Exported 1 session of" in exported.output
+    html = target.read_text()
+    assert '<td class="num" data-label="Active">2 h 44 min</td>' in html
+    assert "· 1 session</p>" in html
+    assert "164 min" not in html
+
+    stats = CliRunner().invoke(main, ["stats"], env=env).output.splitlines()
+    assert stats[-1].split()[:4] == ["total", "0", "s", "0"]  # nothing tagged real yet
+    assert stats[-1][54:68].strip() == "2 h 44 min"  # the untagged column
+    assert "164m" not in "\n".join(stats)

@@ -24,6 +24,7 @@ from .contract import SIGNALS
 from .db import connect, open_imported, write
 from .journal import range_ms, set_time_zone
 from .migrations import BUCKET_SECONDS
+from .words import plural
 
 _NAME = re.compile(r"[^a-z0-9-]+")
 
@@ -135,16 +136,12 @@ def import_journal(db, data_dir, raw, data, name=None, force=False, now=None):
     return Imported(name, verified, "created")
 
 
-def _count(n, one, many=None):
-    return f"{n} {one if n == 1 else many or one + 's'}"
-
-
 def describe_changes(changes):
     """What a newer export changed, in words: "2 new sessions, 1 changed tag, 1 removed"."""
     removed = (f"{changes['removed']} removed (forgotten by its owner since)"
                if changes["removed"] else "none removed")
-    return (f"{_count(len(changes['new']), 'new session')}, "
-            f"{_count(len(changes['retagged']), 'changed tag')}, {removed}")
+    return (f"{plural(len(changes['new']), 'new session')}, "
+            f"{plural(len(changes['retagged']), 'changed tag')}, {removed}")
 
 
 def _wider(old, new, earliest):
