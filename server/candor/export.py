@@ -27,7 +27,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from . import __version__, charts, contract, journal, report, signals, time_zone
+from . import __version__, charts, contract, journal, report, rules, signals, time_zone
 from .db import write
 from .words import duration, plural
 
@@ -59,7 +59,7 @@ def _link(previous, value):
 HEADER_FIELDS_V1 = ("format", "version", "exported_at", "owner", "range", "redaction",
                     "summary")
 HEADER_FIELDS = ("format", "version", "journal_id", "exported_at", "owner", "time_zone",
-                 "thresholds", "range", "redaction", "summary")
+                 "thresholds", "range", "redaction", "rules", "summary")
 RECORD_FIELDS_V1 = ("id", "site", "started_at", "ended_at", "active_seconds", "prompts",
                     "responses", "copies", "est_tokens_in", "est_tokens_out", "tokenizer",
                     "model", "url", "title", "tag", "tag_history", "signals", "note",
@@ -69,6 +69,8 @@ AGENT_RECORD_FIELDS = ("kind", "tokens_in", "tokens_out", "tokens_cache_read",
                        "tokens_cache_write", "tokens_reasoning", "requests", "tool_calls",
                        "models", "project")
 RECORD_FIELDS = RECORD_FIELDS_V1 + AGENT_RECORD_FIELDS
+# Version 2, optional: the session's labels (its owner's words for projects, clients).
+LABEL_RECORD_FIELDS = ("labels",)
 
 
 def _meta(db, key):
@@ -121,6 +123,12 @@ def session_records(db, start_ms, end_ms, redaction):
     if end_ms is not None:
         where, params = where + " AND started_at < ?", params + [end_ms]
     computed = signals.stale(db, where, params)  # not stored: a read never writes
+    found_labels = {}
+    for sid, label in db.conn.execute(
+            "SELECT session_id, label FROM session_labels WHERE session_id IN "
+            f"(SELECT id FROM sessions WHERE {where}) ORDER BY session_id, label COLLATE NOCASE, "
+            "label", params):
+        found_labels.setdefault(sid, []).append(label)
     history = {}
     for sid, tag, at in db.conn.execute(
             "SELECT session_id, new_tag, at FROM tag_changes WHERE session_id IN "
@@ -152,8 +160,20 @@ def session_records(db, start_ms, end_ms, redaction):
             record["url"] = record["outcome_url"] = None
         if "notes" in redaction:
             record["note"] = None
-        records.append({k: record[k] for k in RECORD_FIELDS})
+        records.append({**{k: record[k] for k in RECORD_FIELDS},
+                        "labels": found_labels.get(s["id"], [])})
     return records
+
+
+_REDACTED_BY = {"title": "titles", "project": "titles", "url": "urls"}
+
+
+def export_rules(db, redaction):
+    """The journal's rules as an export records them; a pattern on what is left out, null."""
+    return [{"field": r["field"], "match": r["match"],
+             "pattern": None if _REDACTED_BY.get(r["field"]) in redaction else r["pattern"],
+             "action": r["action"], "value": r["value"], "matched": r["matched"]}
+            for r in rules.list_rules(db)]
 
 
 def build(db, from_day=None, to_day=None, redaction=DEFAULT_REDACTION, owner=None, now=None):
@@ -182,6 +202,9 @@ def build(db, from_day=None, to_day=None, redaction=DEFAULT_REDACTION, owner=Non
         "range": {"from": from_day.isoformat() if from_day else None,
                   "to": to_day.isoformat() if to_day else None},
         "redaction": redaction,
+        # The rules that labelled its sessions or suggested tags (what they match may say
+        # as much as a title or address: left out with those).
+        "rules": export_rules(db, redaction),
         "summary": {"totals": {k: v for k, v in totals.items() if k != "groups"},
                     "weeks": totals["groups"], "sites": by_site, "signals": counts,
                     "candor_version": __version__},
@@ -256,7 +279,7 @@ def to_csv(data):
                "responses", "copies", "est_tokens_in", "est_tokens_out", "tokenizer", "model",
                "tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write",
                "tokens_reasoning", "requests", "tool_calls", "models", "project", "tag",
-               "tagged_at", "signals", "outcome_url", "url", "title", "note"]
+               "tagged_at", "signals", "outcome_url", "url", "title", "note", "labels"]
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for r in data["sessions"]:
@@ -265,6 +288,7 @@ def to_csv(data):
             "tagged_at": r["tag_history"][-1]["at"] if r["tag_history"] else "",
             "signals": ";".join(s["name"] for s in r["signals"]),
             "models": ";".join(r["models"] or []),
+            "labels": ";".join(r.get("labels") or []),
         })
     return out.getvalue()
 

@@ -139,6 +139,21 @@ class RecordSchemaV2(RecordSchema):
     models = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
                          allow_none=True)
     project = _text(validate=validate.Length(max=1000))
+    # The session's labels (left out by exports made before them).
+    labels = fields.List(fields.String(validate=validate.Length(1, 40)),
+                         validate=validate.Length(max=10))
+
+
+class RuleSchema(_Strict):
+    """A rule that labelled sessions or suggested tags, as its journal was exported with it."""
+
+    field = fields.String(required=True, validate=validate.OneOf(("site", "title", "project",
+                                                                   "url")))
+    match = fields.String(required=True, validate=validate.OneOf(("glob", "regex")))
+    pattern = _text(validate=validate.Length(max=500))  # null: left out with titles or URLs
+    action = fields.String(required=True, validate=validate.OneOf(("label", "suggest")))
+    value = fields.String(required=True, validate=validate.Length(1, 40))
+    matched = _Integer(required=True)
 
 
 class RangeSchema(_Strict):
@@ -175,6 +190,8 @@ class HeaderSchemaV2(HeaderSchema):
     # The signal thresholds it was exported with (left out by exports made before them).
     thresholds = fields.Dict(keys=fields.String(validate=validate.Length(1, 100)),
                              values=_Number(validate=validate.Range(min=0)))
+    # Its rules (left out by exports made before them).
+    rules = fields.List(fields.Nested(RuleSchema))
 
 
 _SCHEMAS = {1: (HeaderSchema(), RecordSchema()), 2: (HeaderSchemaV2(), RecordSchemaV2())}
