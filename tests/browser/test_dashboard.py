@@ -43,7 +43,7 @@ def test_tag_three_sessions_with_the_keyboard_and_see_the_ratio_move(demo, page,
 
     # The overview shows the new ratio for the default range (the last 12 weeks).
     page.goto(f"{demo.url}/")
-    card = page.locator("section.card").nth(1)
+    card = page.locator(".cards > .card").nth(1)  # the chosen range's ratio
     assert card.locator(".big").inner_text().startswith(f"{after['value_ratio'] * 100:.0f}%")
     page.screenshot(path=str(shots_dir / "dashboard-overview.png"), full_page=True)
     assert page.errors == []
