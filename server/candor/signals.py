@@ -32,7 +32,7 @@ class Thresholds:
     """When each signal fires. Reading speed is about 25 characters a second.
 
     Each one's metadata names its signal, says what it is in words, bounds it (`low`,
-    `high`) and gives its unit: `count`, `share` (0 to 1), `ms`, `chars/s`.
+    `high`) and gives its unit: `count`, `share` (0 to 1) or `ms`.
     """
 
     # repeated prompts: fingerprints (64-bit SimHash) within this many differing bits
@@ -48,8 +48,8 @@ class Thresholds:
     ended_within_ms: int = _threshold(10_000, "no_reading_time", "Session ended within this "
                                       "time after it", 0, 24 * 3_600_000, "ms")
     # burst: a prompt sent sooner after an answer than it takes to read a quarter of it
-    read_chars_per_second: int = _threshold(25, "burst", "Reading speed",
-                                            1, 10_000, "chars/s")
+    read_chars_per_second: int = _threshold(25, "burst", "Reading speed, in characters a "
+                                            "second", 1, 10_000, "count")
     read_share: float = _threshold(0.25, "burst", "Share of an answer read before the next "
                                    "prompt", 0, 1, "share")
     min_burst_prompts: int = _threshold(3, "burst", "Prompts sent too soon, at least",

@@ -19,6 +19,7 @@ from ..first_run import ways_to_start
 from ..labels import all_labels
 from ..rules import list_rules
 from ..words import duration, plural
+from . import settings_form
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -289,6 +290,7 @@ def settings():
                            version=__version__, logins=api_logins.current_logins(),
                            time_zone=time_zone.name(get_db()), time_zones=time_zone.names(),
                            owner=export.owner_name(get_db()),
+                           **settings_form.context(get_db()),
                            rules=list_rules(get_db()), rule_fields=RULE_FIELDS,
                            tag_names=TAG_NAMES,
                            agent_sources=background.sources(
