@@ -258,8 +258,9 @@ def ratio_over_time(groups, title="Value ratio and coverage, week by week"):
         return _empty(title, "No tagged time in these weeks yet: tag sessions to see the ratio.")
     ratios = [round(g["value_ratio"] * 100) for _, _, g in items if g["value_ratio"] is not None]
     last = items[-1][2]
-    label = (f"{title}, {items[0][1].lower()} to {items[-1][1].lower()}: value ratio "
-             + (f"between {min(ratios)}% and {max(ratios)}%" if ratios else "none yet")
+    label = (f"{title}, from {items[0][1]} to {items[-1][1]}: value ratio "
+             + ("none yet" if not ratios else f"{ratios[0]}%" if min(ratios) == max(ratios)
+                else f"between {min(ratios)}% and {max(ratios)}%")
              + (f", {last['value_ratio'] * 100:.0f}% the last week"
                 if last["value_ratio"] is not None else "")
              + (f"; coverage {last['coverage'] * 100:.0f}% the last week"
@@ -300,6 +301,8 @@ def ratio_over_time(groups, title="Value ratio and coverage, week by week"):
             x = left + i * slot
             if (len(items) - 1 - i) % every == 0:  # the latest week always labelled
                 d.text(x + slot / 2, bottom + 18, tick, anchor="middle", fill=MUTED)
+            ratio = ("none (nothing tagged real or busywork)" if g["value_ratio"] is None
+                     else f"{g['value_ratio'] * 100:.0f}%")
             d.point((x, plot_top, slot, plot_h), [
                 name[:1].upper() + name[1:], f"value ratio {ratio}",
                 "coverage " + ("none" if g["coverage"] is None
