@@ -15,6 +15,7 @@ import { createPairing } from "./lib/pairing.js";
 import { createTokenCounter } from "./lib/token-count.js";
 import { loadTokenizer } from "./lib/tokenizer-host.js";
 import { createHealthRecord } from "./lib/health.js";
+import { createBadge, createNudge } from "./lib/nudge.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
@@ -32,7 +33,10 @@ async function client() {
   return { id, browser: browserName(api), extension_version: api.runtime.getManifest().version };
 }
 
-const sync = createSync({ api, storage, queue, client, fetch: (...args) => fetch(...args) });
+const badge = createBadge({ action: api.action, storage });
+// After each sync, the summary says whether untagged time has piled up (the badge's nudge).
+const nudge = createNudge({ storage, badge, fetch: (...args) => fetch(...args) });
+const sync = createSync({ api, storage, queue, client, fetch: (...args) => fetch(...args), onSynced: (run) => nudge.check(run) });
 const tracker = createTracker({
   storage,
   idle: api.idle,
@@ -52,10 +56,8 @@ const pairing = createPairing({
   // The Connect page learns the answer given in the popup (it may have been closed since).
   tell: (tabId, outcome) => api.tabs.sendMessage(tabId, { type: "candor:pairing-outcome", outcome }).catch(() => {}),
   onPaired: () => sync.paired(),
-  async badge(text, title) {
-    await api.action.setBadgeText({ text });
-    await api.action.setTitle({ title: title || "Candor" });
-  },
+  // The pairing question's layer of the badge: it wins over the nudge while it waits.
+  badge: (text, title) => badge.set("pairing", text ? { text, title } : null),
 });
 
 /** Whether a message comes from this extension's own pages (popup, options), not a web page. */

@@ -41,6 +41,12 @@ export const KEYS = Object.freeze({
   // A Connect page on an address not paired yet, waiting for the person's answer in the
   // popup: {origin, code, tabId, at}. Its code is single use and lives five minutes.
   pendingPairing: { area: "session", name: "pendingPairing", default: null },
+  // What the toolbar badge shows, by layer ({pairing, nudge}: each {text, title} or null);
+  // the first layer set wins (lib/nudge.js). The icon forgets its badge when the browser quits.
+  badge: { area: "session", name: "badge", default: { pairing: null, nudge: null } },
+  // The server's last summary (GET /api/v1/summary) with `fetchedAt`: the popup shows it at
+  // once, before it asks again, and says how old it is when the server is away.
+  summary: { area: "local", name: "summary", default: null },
 });
 
 /** Storage key of one queue segment (the queue keeps its events in numbered segments). */

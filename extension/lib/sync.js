@@ -82,8 +82,10 @@ export function flattenErrors(errors, path = "") {
 /**
  * The sync engine. `fetch`, `now`, `random` and `crypto` are parameters so tests drive them;
  * `client` resolves to `{id, browser, extension_version}` (each batch adds `waiting`).
+ * `onSynced({proved})` runs after each sync that ends well (`proved`: the server proved
+ * itself in that run, so nothing needs proving again); it never changes the sync's outcome.
  */
-export function createSync({ api, storage, queue, fetch, client, now = Date.now, random = Math.random, crypto = globalThis.crypto }) {
+export function createSync({ api, storage, queue, fetch, client, onSynced = async () => {}, now = Date.now, random = Math.random, crypto = globalThis.crypto }) {
   const run = serial();
 
   const setState = (change) => storage.update(KEYS.syncState, (state) => ({ ...state, ...change }));
@@ -238,6 +240,11 @@ export function createSync({ api, storage, queue, fetch, client, now = Date.now,
         const tagsDone = await sendTags(settings);
         const { waiting } = await queue.status();
         if (waiting > 0 || !tagsDone) await api.alarms.create(SYNC_ALARM, { when: now() + (waiting ? SOON_MS : 60_000) });
+        try {
+          await onSynced({ proved: hasWork });
+        } catch {
+          // The nudge is a nicety: a failure there is no failure to sync.
+        }
         return { status: "ok", sent };
       });
     },

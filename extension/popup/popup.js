@@ -5,11 +5,14 @@ import { createStorage, KEYS } from "../lib/storage.js";
 import { createQueue } from "../lib/queue.js";
 import { KNOWN_SITES } from "../lib/sites.js";
 import { healthNotices } from "../lib/health.js";
-import { percent, duration, plural, clock, today, siteLabel } from "../ui/format.js";
-import { getJson, untrustedWords, refusedWords } from "../ui/server.js";
+import { percent, duration, plural, clock, siteLabel } from "../ui/format.js";
+import { untrustedWords, refusedWords, serverHost } from "../ui/server.js";
+import { createBadge, fetchSummary, nudgeFor, remember } from "../lib/nudge.js";
+import { goalLines, weekDetail, verdictWords, lastSyncWords, waitingWords, whenWords } from "../ui/summary.js";
 
 const api = extensionApi();
 const storage = createStorage(api);
+const badge = createBadge({ action: api.action, storage });
 const $ = (id) => document.getElementById(id);
 
 const SYNC_WORDS = {
@@ -26,38 +29,85 @@ const LEVEL_WORDS = {
   losing: "The queue is full: the oldest events were dropped. Start your Candor server now.",
 };
 
-/** Today's ratio, coverage and time by tag, from the server; resolves to how the server answered. */
-async function showToday(settings) {
-  if (!settings.token) {
-    $("today-detail").textContent = "Connect the extension to see today's figures.";
-    return { status: 401 };
-  }
-  const date = today();
-  const stats = await getJson(settings, `/api/v1/stats?from=${date}&to=${date}`);
-  if (!stats.ok || !stats.body) {
-    $("today-detail").textContent = stats.untrusted
-      ? "No figures for today: the server does not know this extension's token."
-      : stats.status === 0
-        ? "Server not reachable: no figures for today."
-        : "Connect the extension to see today's figures.";
-    return stats;
-  }
-  const s = stats.body;
-  $("ratio").textContent = percent(s.value_ratio);
-  $("coverage").textContent = percent(s.coverage);
-  const total = (s.real_seconds ?? 0) + (s.busywork_seconds ?? 0) + (s.unsure_seconds ?? 0) + (s.untagged_seconds ?? 0);
+/** Today's and this week's figures, the goals and the sessions to review, from a summary (or dashes). */
+function showSummary(summary, settings) {
+  const day = summary?.today ?? {};
+  const week = summary?.this_week ?? {};
+  $("ratio").textContent = percent(day.value_ratio);
+  $("coverage").textContent = percent(day.coverage);
+  const total = (day.real_seconds ?? 0) + (day.busywork_seconds ?? 0) + (day.unsure_seconds ?? 0) + (day.untagged_seconds ?? 0);
   const bar = $("bar");
   bar.replaceChildren();
   for (const tag of ["real", "busywork", "unsure"]) {
     const part = document.createElement("span");
     part.className = tag;
-    part.style.width = total ? `${(100 * (s[`${tag}_seconds`] ?? 0)) / total}%` : "0";
+    part.style.width = total ? `${(100 * (day[`${tag}_seconds`] ?? 0)) / total}%` : "0";
     bar.append(part);
   }
-  $("today-detail").textContent = total
-    ? `${duration(s.real_seconds)} real · ${duration(s.busywork_seconds)} busywork · ${duration(s.unsure_seconds)} unsure · ${duration(s.untagged_seconds)} untagged`
-    : "No AI time recorded today yet.";
-  return stats;
+  $("today-detail").textContent = !summary
+    ? ""
+    : total
+      ? `${duration(day.real_seconds)} real · ${duration(day.busywork_seconds)} busywork · ${duration(day.unsure_seconds)} unsure · ${duration(day.untagged_seconds)} untagged`
+      : "No AI time recorded today yet.";
+
+  $("week-ratio").textContent = percent(week.value_ratio);
+  $("week-coverage").textContent = percent(week.coverage);
+  const lines = summary ? goalLines(summary) : [];
+  $("goals").hidden = lines.length === 0;
+  $("goals").replaceChildren(
+    ...lines.map(({ goal, met, text }) => {
+      const item = document.createElement("li");
+      item.dataset.goal = goal;
+      item.dataset.met = String(met);
+      item.textContent = text;
+      if (met !== null) {
+        const mark = document.createElement("span");
+        mark.className = `met ${met ? "yes" : "no"}`;
+        mark.textContent = met ? "reached" : "below the goal";
+        item.append(" ", mark);
+      }
+      return item;
+    }),
+  );
+  $("week-detail").textContent = summary ? weekDetail(week) : "";
+
+  const waiting = summary?.untagged_sessions ?? 0;
+  const nudge = summary ? nudgeFor(summary) : null;
+  $("verdicts").hidden = !summary;
+  $("verdicts").classList.toggle("nudge", Boolean(nudge));
+  $("verdicts-text").textContent = nudge
+    ? `${verdictWords(waiting)}: ${duration(week.untagged_seconds)} untagged this week.`
+    : waiting ? `${verdictWords(waiting)}.` : verdictWords(0);
+  $("review-link").hidden = !waiting;
+  $("review-link").href = `${settings.serverUrl.replace(/\/+$/, "")}/review`;
+}
+
+/**
+ * Ask the server for today's and this week's figures (one request, after the server proves
+ * it knows the token), keep them for the badge, and say plainly when they can't be had.
+ * Resolves to how the server answered, as showSync reads it.
+ */
+async function loadSummary(settings) {
+  const answer = await fetchSummary({ fetch: (...args) => fetch(...args), settings, timeoutMs: 3_000 });
+  await remember(storage, badge, answer);
+  const cached = await storage.get(KEYS.summary);
+  showSummary(answer.status === "ok" ? answer.summary : answer.status === "unreachable" ? cached : null, settings);
+  const note = { unreachable: `Candor is not running at ${serverHost(settings)}: start it (candor serve) to see today's figures.` }[answer.status];
+  $("server-note").hidden = !note;
+  $("server-note").textContent = note ?? "";
+  if (answer.status === "not_paired") {
+    $("today-detail").textContent = "Not paired: connect the extension to see your figures.";
+  } else if (answer.status === "untrusted") {
+    $("today-detail").textContent = "No figures: the server does not know this extension's token.";
+  } else if (answer.status === "unreachable") {
+    // The figures last seen stay, said to be from then: the time is still what it was.
+    $("today-detail").textContent = cached?.fetchedAt ? `Figures from ${whenWords(cached.fetchedAt)}, when Candor last answered.` : "No figures while Candor is not running.";
+  }
+  return {
+    ok: answer.status === "ok",
+    status: { ok: 200, not_paired: 401 }[answer.status] ?? 0,
+    untrusted: answer.status === "untrusted",
+  };
 }
 
 /** The current or last session, with its tag buttons. */
@@ -79,10 +129,11 @@ async function showSync(settings, stats) {
   const state = await storage.get(KEYS.syncState);
   const queue = await createQueue({ storage }).status();
   let status = state.status;
-  if (!settings.token || stats.status === 401) status = "not_paired";
-  else if (stats.untrusted) status = "untrusted_server";
-  else if (stats.status === 0) status = "unreachable";
-  else if (stats.ok && status === "untrusted_server") {
+  // Until the server has answered this popup (stats null), the last sync's state stands.
+  if (!settings.token || stats?.status === 401) status = "not_paired";
+  else if (stats?.untrusted) status = "untrusted_server";
+  else if (stats?.status === 0) status = "unreachable";
+  else if (stats?.ok && status === "untrusted_server") {
     // The server has just proved itself to this popup: sync need not wait for its backoff.
     status = "ok";
     api.runtime.sendMessage({ type: "candor:sync-now" }).catch(() => {});
@@ -90,7 +141,9 @@ async function showSync(settings, stats) {
   const [dot, words] = SYNC_WORDS[status] ?? ["", status];
   $("sync-dot").className = `dot ${dot}`;
   $("sync-text").textContent = status === "untrusted_server" ? untrustedWords(settings) : words;
-  $("sync-waiting").textContent = queue.waiting ? `${plural(queue.waiting, "event")} waiting to sync` : "Nothing waiting to sync";
+  $("sync-last").textContent = lastSyncWords(state.lastSuccessAt);
+  const tags = (await storage.get(KEYS.pendingTags)).length;
+  $("sync-waiting").textContent = waitingWords({ events: queue.waiting, tags });
   const refused = await storage.get(KEYS.refusedCount);
   $("sync-refused").hidden = refused === 0;
   $("refused-count").textContent = refusedWords(refused);
@@ -172,8 +225,10 @@ async function render() {
   $("pair-link").href = `${server}/connect`;
   showPause(settings);
   showSession(await storage.get(KEYS.lastSession));
-  const stats = await showToday(settings);
-  await showSync(settings, stats);
+  // What this browser knows shows at once; the server's figures follow when it answers.
+  showSummary(await storage.get(KEYS.summary), settings);
+  await showSync(settings, null);
+  await showSync(settings, await loadSummary(settings));
 }
 
 $("pause").addEventListener("click", async () => {

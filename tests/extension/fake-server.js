@@ -15,7 +15,7 @@ function allWellFormed(value) {
 
 /**
  * A fake `fetch` answering like the server: POST /api/v1/events, PATCH /api/v1/sessions/<id>,
- * POST /api/v1/pairing/proof and POST /api/v1/pairing.
+ * GET /api/v1/summary, POST /api/v1/pairing/proof and POST /api/v1/pairing.
  */
 export function fakeServer({ token = "secret" } = {}) {
   const server = {
@@ -36,6 +36,14 @@ export function fakeServer({ token = "secret" } = {}) {
     proofMode: "answer",
     pairingCodes: new Map(), // code → token, single use
     hung: [],
+    // What GET /api/v1/summary answers: this week's figures, the goals, the sessions to review.
+    summary: {
+      today: { date: "2026-12-02", value_ratio: null, coverage: null, active_seconds: 0, untagged_seconds: 0 },
+      this_week: { from: "2026-11-30", to: "2026-12-02", value_ratio: null, coverage: null, active_seconds: 0, untagged_seconds: 0 },
+      untagged_sessions: 0,
+      goals: { value_ratio: null, coverage: null },
+      goals_met: { value_ratio: null, coverage: null },
+    },
     async fetch(url, options) {
       const body = options.body ? JSON.parse(options.body) : null;
       const path = new URL(url).pathname;
@@ -52,6 +60,7 @@ export function fakeServer({ token = "secret" } = {}) {
       }
       if (!allWellFormed(body)) return candorError(400, "The body holds a lone surrogate (\\ud800-\\udfff), not text.");
       if (options.headers.Authorization !== `Bearer ${server.token}`) return reply(401, { error: "unauthorized" });
+      if (path === "/api/v1/summary") return reply(200, server.summary);
       if (options.method === "PATCH") {
         const id = url.split("/").at(-1);
         if (![...server.stored.values()].some((e) => e.session_id === id)) return reply(404, { error: "not found" });
