@@ -126,6 +126,18 @@ def test_a_glob_is_taken_literally_but_for_its_wildcards(client):
     assert client.get(f"/api/v1/sessions/{plain}").json["labels"] == ["other"]
 
 
+def test_the_openapi_document_has_rules_and_labels(client):
+    doc = client.get("/api/v1/openapi.json").json
+    assert {"get", "post"} <= set(doc["paths"]["/api/v1/rules"])
+    assert "delete" in doc["paths"]["/api/v1/rules/{rule_id}"]
+    assert "post" in doc["paths"]["/api/v1/rules/apply"]
+    schemas = doc["components"]["schemas"]
+    assert {"field", "match", "pattern", "action", "value", "matched"} <= set(
+        schemas["Rule"]["properties"])
+    assert {"labels", "suggested_tag"} <= set(schemas["Session"]["properties"])
+    assert "labels" in schemas["SessionChange"]["properties"]
+
+
 def test_glob_translation_keeps_regex_syntax_out():
     assert rules.glob_to_regex("a.b*") == "a\\.b.*"
     assert rules.glob_to_regex("[!a-c]?") == "[^a-c]."

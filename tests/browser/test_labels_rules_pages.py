@@ -78,6 +78,11 @@ def test_a_label_with_l_and_a_suggested_tag_accepted_with_a(demo, page, shots_di
     page.goto(f"{demo.url}/sessions?label=acme")
     expect(page.locator("li.session")).to_have_count(1)
     expect(page.locator("select[name=label]")).to_have_value("acme")
+    # The overview groups the range's time by label.
+    page.goto(f"{demo.url}/")
+    by_label = page.locator("figure.chart", has_text="Active time by label")
+    expect(by_label).to_contain_text("acme")
+    expect(by_label).to_contain_text("(none)")
     assert page.errors == []
 
 

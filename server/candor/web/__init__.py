@@ -105,6 +105,9 @@ def _overview(db, imported=None):
     weekly = report.stats(db, first, last, "week")
     by_site = report.stats(db, first, last, "site")["groups"]
     by_hour = report.stats(db, first, last, "hour")["groups"]
+    # By label only once there are labels: else it would be one bar, "(none)".
+    by_label = (report.stats(db, first, last, "label")["groups"]
+                if db.conn.execute("SELECT 1 FROM session_labels LIMIT 1").fetchone() else [])
     untagged = journal.list_sessions(db, tag="untagged", limit=1)[0]
     weeks = {g["key"] for g in weekly["groups"]}
     # A coach picks among the weeks the journal covers, whatever the range shown.
@@ -131,6 +134,8 @@ def _overview(db, imported=None):
         site_chart=charts.time_by_site([{**g, "key": contract.site_name(g["key"])}
                                         for g in by_site[:10]], width=HALF),
         hour_chart=charts.time_by_hour(by_hour, width=HALF),
+        label_chart=charts.time_by_site(by_label[:12], title="Active time by label")
+        if by_label else None,
     )
 
 
