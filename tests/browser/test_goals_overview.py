@@ -58,9 +58,13 @@ def test_a_weekly_goal_set_on_the_overview_shows_this_week_against_it(page, week
     expect(card.locator("#goal-basis a")).to_have_attribute("href", "/review")
     expect(page.locator("#goal-ratio-input")).to_have_value("70")
 
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        results = Axe().run(page)
+        serious = [v for v in results.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], (scheme, results.generate_report())
+    page.emulate_media(color_scheme="light")
     no_sideways_scroll(page)
     page.set_viewport_size({"width": 1280, "height": 900})
 

@@ -52,7 +52,7 @@ def wait_for_badge(browser, text, timeout=20.0):
 
 
 def shoot(popup, name, widths=(340, 390, 1280)):
-    """Screenshots of the popup at its own width and at a phone's and a desktop's, light and dark."""
+    """The popup at its own width, a phone's and a desktop's, light and dark, as screenshots."""
     SHOTS.mkdir(exist_ok=True)
     for scheme in ("light", "dark"):
         popup.emulate_media(color_scheme=scheme)
@@ -79,7 +79,8 @@ def test_the_popup_shows_the_day_the_week_the_goal_and_what_waits(browser, journ
     expect(popup.locator("#coverage")).to_have_text("29%")
     expect(popup.locator("#week-ratio")).to_have_text("33%")
     expect(popup.locator("#week-coverage")).to_have_text("29%")
-    expect(popup.locator("#goals li")).to_have_text(["33% real this week — goal 70% below the goal"])
+    expect(popup.locator("#goals li")).to_have_text(
+        ["33% real this week — goal 70% below the goal"])
     expect(popup.locator("#week-detail")).to_have_text(
         "1 h 00 min tagged of 3 h 30 min active: too little to read the ratio as a verdict yet.")
     expect(popup.locator("#verdicts")).to_have_class("verdicts nudge")
@@ -94,9 +95,13 @@ def test_the_popup_shows_the_day_the_week_the_goal_and_what_waits(browser, journ
         synced)
     expect(popup.locator("#sync-last")).to_have_text(f"Last synced at {expected}")
 
-    results = Axe().run(popup)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    for scheme in ("light", "dark"):
+        popup.emulate_media(color_scheme=scheme)
+        results = Axe().run(popup)
+        serious = [v for v in results.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        assert serious == [], (scheme, results.generate_report())
+    popup.emulate_media(color_scheme="light")
     assert popup.evaluate("document.documentElement.scrollWidth") <= 340
     shoot(popup, "nudge")
 

@@ -1,4 +1,4 @@
-"""The weekly goals (GET/PUT /api/v1/settings/goals) and the popup's summary (GET /api/v1/summary)."""
+"""Weekly goals (GET, PUT /api/v1/settings/goals) and the popup's summary (GET /api/v1/summary)."""
 
 from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields
