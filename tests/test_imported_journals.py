@@ -64,12 +64,13 @@ def test_an_imported_journal_shows_its_workers_days_and_is_never_written(tmp_pat
 
 def as_version_1(data):
     """A version 2 journal as a version 1 one without a zone (an older Candor's), chained again."""
-    data = {k: v for k, v in data.items() if k not in ("journal_id", "time_zone", "rules")}
+    data = {k: v for k, v in data.items()
+            if k in (*export.HEADER_FIELDS_V1, "sessions", "integrity")}
     data["version"] = 1
     link = data["integrity"]["header"] = export.header_link(data)
-    for record in data["sessions"]:
-        for name in (*export.AGENT_RECORD_FIELDS, *export.LABEL_RECORD_FIELDS, "chain"):
-            del record[name]
+    for index, record in enumerate(data["sessions"]):
+        record = data["sessions"][index] = {k: v for k, v in record.items()
+                                            if k in export.RECORD_FIELDS_V1}
         record["chain"] = link = export._link(link, record)
     data["integrity"]["head"] = link
     return data

@@ -25,7 +25,8 @@ ODD = [None, True, False, -1, 0, 1, 1.0, 1.5, -0.5, 2**63 - 1, 2**63, -2**63, -2
        "0190b8a2-7c3e-7a1b-9c2d-3e4f5a6b7c8d", "0190B8A2-7C3E-7A1B-9C2D-3E4F5A6B7C8D",
        [], ["m"], [1], ["x" * 201], {}, [{}], [{"name": "burst", "reason": ""}],
        [{"name": "burst"}], [{"tag": "real", "at": "2026-11-20T09:00:00Z",
-                              "after_end_seconds": 5}]]
+                              "after_end_seconds": 5}],
+       ["hiring"], [""], ["x" * 41], ["l"] * 10, ["l"] * 11, [None]]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def journals(tmp_path_factory):
     db.close()
     newer["sessions"][0].update(kind="agent", tokens_in=5, tokens_out=9, tokens_cache_read=0,
                                 tokens_cache_write=1, tokens_reasoning=None, requests=2,
-                                tool_calls=1, models=["m"], project="candor (main)")
+                                tool_calls=1, models=["m"], project="candor (main)",
+                                labels=["billing-migration"])
     older = json.loads((FIXTURES / "journal-v1.json").read_text())
     out = {}
     for version, data in ((1, older), (2, newer)):
