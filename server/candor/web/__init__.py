@@ -134,9 +134,14 @@ def _overview(db, imported=None):
         site_chart=charts.time_by_site([{**g, "key": contract.site_name(g["key"])}
                                         for g in by_site[:10]], width=HALF),
         hour_chart=charts.time_by_hour(by_hour, width=HALF),
-        label_chart=charts.time_by_site(by_label[:12], title="Active time by label")
-        if by_label else None,
+        label_chart=charts.time_by_site([{**g, "key": _short(g["key"])} for g in by_label[:12]],
+                                        title="Active time by label") if by_label else None,
     )
+
+
+def _short(label, at_most=22):
+    """A label short enough for a chart's row name (labels run to 40 characters)."""
+    return label if len(label) <= at_most else label[:at_most - 1] + "…"
 
 
 def _page(db, **filters):

@@ -17,6 +17,12 @@ function cell(...children) {
   return td;
 }
 
+// Each cell says what it is on a phone, where the table's head is not shown.
+function labelled(label, td) {
+  td.dataset.label = label;
+  return td;
+}
+
 function element(name, text, className) {
   const made = document.createElement(name);
   made.textContent = text;
@@ -36,7 +42,8 @@ function row(rule) {
   remove.type = "button";
   remove.dataset.rule = rule.id;
   remove.setAttribute("aria-label", `Remove the rule on ${FIELDS[rule.field]} ${rule.pattern}`);
-  tr.append(cell(FIELDS[rule.field]), pattern, then, cell(String(rule.matched)), cell(remove));
+  tr.append(labelled("When the", cell(FIELDS[rule.field])), labelled("matches", pattern),
+    labelled("then", then), labelled("Sessions matched", cell(String(rule.matched))), cell(remove));
   return tr;
 }
 
