@@ -13,7 +13,9 @@ from support import NAVIGATE, batch, event, new_id
 from candor.cli import main
 from candor.words import duration, plural
 
-FORMAT_JS = Path(__file__).resolve().parents[1] / "extension" / "ui" / "format.js"
+ROOT = Path(__file__).resolve().parents[1]
+FORMAT_JS = ROOT / "extension" / "ui" / "format.js"  # the popup's and options page's
+WORDS_JS = ROOT / "server" / "candor" / "web" / "static" / "words.js"  # the dashboard's scripts'
 
 DURATIONS = [
     (None, "0 s"), (0, "0 s"), (-3, "0 s"), (0.4, "0 s"), (0.5, "1 s"), (30, "30 s"),
@@ -59,6 +61,16 @@ def test_the_extension_formats_as_the_dashboard_does():
         " counts: counts.map(([c, n, m]) => plural(c, n, m ?? undefined))}));")
     assert shown["durations"] == [text for _, text in DURATIONS]
     assert shown["counts"] == [text for *_, text in COUNTS]
+
+
+def test_the_dashboards_scripts_count_as_the_pages_do():
+    counts = [[c, n, m] for c, n, m, _ in COUNTS]
+    shown = _in_node(
+        f'import {{ plural }} from "{WORDS_JS.as_uri()}";'
+        f"const counts = {json.dumps(counts)};"
+        "process.stdout.write(JSON.stringify("
+        "counts.map(([c, n, m]) => plural(c, n, m ?? undefined))));")
+    assert shown == [text for *_, text in COUNTS]
 
 
 def test_the_dashboard_the_report_and_the_cli_say_the_same(client, dashboard, app, tmp_path):

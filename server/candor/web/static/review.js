@@ -2,6 +2,7 @@
 // and touch, and the keyboard: j/k move, r/b/u tag, n note, o outcome link, l labels,
 // a accept the tag a rule suggests, z undo.
 import { call, say } from "./api.js";
+import { plural } from "./words.js";
 
 const LABELS = { real: "Real output", busywork: "Busywork", unsure: "Unsure" };
 const KEY_TAGS = { r: "real", b: "busywork", u: "unsure" };
@@ -39,7 +40,6 @@ function remember(ids, previous) {
   if (undoButton) undoButton.hidden = false;
 }
 
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 // The bulk buttons tag only the untagged rows shown, and say how many that is.
 function countUntagged() {
