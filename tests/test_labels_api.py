@@ -37,7 +37,8 @@ def test_a_label_over_40_characters_or_an_eleventh_is_a_422_naming_labels(client
     at_most = "x" * 40
     assert client.patch(f"/api/v1/sessions/{sid}",
                         json={"labels": [f"  {at_most}  "]}).status_code == 200
-    for labels in (["x" * 41], [f"label {i}" for i in range(11)], "not a list", [7], [None]):
+    for labels in (["x" * 41], [f"label {i}" for i in range(11)], "not a list", [7], [None],
+                   ["a\x00b"], ["\x1b[31mred"]):
         r = client.patch(f"/api/v1/sessions/{sid}", json={"labels": labels})
         assert r.status_code == 422, labels
         assert "labels" in r.json["errors"]["json"], labels

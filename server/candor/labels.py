@@ -17,8 +17,8 @@ class BadLabels(ValueError):
 def clean(labels):
     """`labels` trimmed, empty ones dropped and repeats kept once, in the order given.
 
-    Raises BadLabels when one is not text or is over MAX_LENGTH characters, or when
-    more than MAX_PER_SESSION remain.
+    Raises BadLabels when one is not text, holds a control character or is over
+    MAX_LENGTH characters, or when more than MAX_PER_SESSION remain.
     """
     if not isinstance(labels, (list, tuple)):
         raise BadLabels("Labels are a list of words.")
@@ -27,6 +27,8 @@ def clean(labels):
         if not isinstance(label, str):
             raise BadLabels("A label is a string.")
         label = " ".join(label.split())  # trimmed, and no run of spaces or line breaks inside
+        if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in label):
+            raise BadLabels("A label has no control characters.")
         if len(label) > MAX_LENGTH:
             raise BadLabels(f"A label is at most {MAX_LENGTH} characters: {label[:MAX_LENGTH]}…")
         if label and label not in kept:
