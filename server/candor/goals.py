@@ -1,8 +1,8 @@
 """The person's weekly goals: a value ratio to reach, and optionally a coverage.
 
 Both are fractions from 0 to 1, kept in the journal's meta table, so every process
-(the server, the CLI, an export) reads the same goals. No goal is None: a week is
-then shown as it is, against nothing.
+(the server, the CLI, an export) reads the same goals. A goal not set is None: the
+week is then shown as it is, against nothing.
 """
 
 import math
