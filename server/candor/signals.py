@@ -6,7 +6,9 @@ thresholds below (one place, so they can be read and tuned). A session's signals
 are cached as JSON in `sessions.signals` by writers only: as the session ends, again by
 the batch bringing events after its end, as its outcome link changes (in that same
 transaction), as an agent session is rebuilt from its logs, and by a background writer
-for sessions left idle without an end.
+for sessions left idle without an end. The journal may keep thresholds of its own
+(Settings): changing them makes every stored signal stale at once, and the background
+writer stores them all again, once.
 While a session's are NULL (it is still going), a read computes them in memory.
 """
 

@@ -17,7 +17,7 @@ async function change(body) {
       credentials: "same-origin",
     });
   } catch {
-    throw new Error("Candor did not answer. Is it still running?");
+    throw new Error("Candor did not answer: check that it is still running (candor serve), then try again.");
   }
   const data = await response.json().catch(() => null);
   if (response.ok) return data;
