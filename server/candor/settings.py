@@ -23,7 +23,6 @@ DATE_FORMATS = {
 }
 DEFAULT_DATE_FORMAT = "D MMM YYYY"
 _DATE_FORMAT_KEY = "date_format"  # in the meta table
-FIELDS = ("time_zone", "date_format", "owner", "thresholds", "goals")
 
 
 class SettingError(ValueError):
