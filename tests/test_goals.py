@@ -18,6 +18,8 @@ def test_goals_are_set_read_back_and_cleared(client, anonymous):
     assert client.put("/api/v1/settings/goals", json={"coverage": 1}).json == {
         "value_ratio": 0.7, "coverage": 1.0}
     assert client.put("/api/v1/settings/goals", json={"coverage": 0}).json["coverage"] == 0.0
+    assert str(client.put("/api/v1/settings/goals", data='{"coverage": -0.0}',
+                          content_type="application/json").json["coverage"]) == "0.0"
     assert client.get("/api/v1/settings/goals").json == {"value_ratio": 0.7, "coverage": 0.0}
     # null clears a goal.
     assert client.put("/api/v1/settings/goals", json={"value_ratio": None}).json == {

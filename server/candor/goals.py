@@ -34,7 +34,7 @@ def clean(field, value):
     # bool is an int to Python, but "true" is no fraction of anything.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise GoalError(field, "Give a number from 0 to 1 (0.7 for 70%), or null for no goal.")
-    value = float(value)
+    value = float(value) + 0.0  # -0.0 becomes 0.0: no goal of "-0%"
     if not math.isfinite(value) or not 0 <= value <= 1:
         raise GoalError(field, "Give a number from 0 to 1 (0.7 for 70%), or null for no goal.")
     return value
