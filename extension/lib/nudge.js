@@ -7,6 +7,7 @@
 import { KEYS } from "./storage.js";
 import { endpoint, jsonOf, timeoutSignal } from "./http.js";
 import { proveServer } from "./proof.js";
+import { duration } from "../ui/format.js";
 
 /**
  * Untagged time this week past which the badge asks for a review. Two hours is about a
@@ -26,12 +27,6 @@ function hoursText(seconds) {
   return `${Math.floor(seconds / 3600)}h`;
 }
 
-/** "2 h 05 min" for the icon's tooltip. */
-function spokenHours(seconds) {
-  const minutes = Math.round(seconds / 60);
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
-}
-
 /**
  * The nudge a summary calls for: `{text, title}` when this week's untagged time is past
  * UNTAGGED_NUDGE_SECONDS, else null (also for a summary that is missing or malformed).
@@ -41,7 +36,7 @@ export function nudgeFor(summary) {
   if (typeof untagged !== "number" || !(untagged > UNTAGGED_NUDGE_SECONDS)) return null;
   return {
     text: hoursText(untagged),
-    title: `Candor: ${spokenHours(untagged)} untagged this week. Open Candor to review your sessions.`,
+    title: `Candor: ${duration(untagged)} untagged this week. Open Candor to review your sessions.`,
   };
 }
 
