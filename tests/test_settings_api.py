@@ -198,6 +198,19 @@ def test_an_export_records_the_thresholds_it_was_made_with_and_still_verifies(cl
     assert export.verify(data) == (False, "the header or summary was changed after export")
 
 
+def test_the_html_report_names_the_thresholds_changed_from_the_defaults(client):
+    client.post("/api/v1/events", json=batch(*chat(6_000, 7_000)[1]))
+    before = client.get("/api/v1/export?format=html").get_data(as_text=True)
+    assert "thresholds the worker changed" not in before
+    client.patch("/api/v1/settings", json={"thresholds": {
+        "no_outcome_tokens": 10_000, "read_share": 0.5, "ended_within_ms": 20_000}})
+    page = client.get("/api/v1/export?format=html").get_data(as_text=True)
+    assert ("Found with thresholds the worker changed from Candor's defaults: Session ended "
+            "within this time after it: 20 s (default 10 s); Share of an answer read before the "
+            "next prompt: 50% (default 25%); Tokens of a chat, at least: 10,000 (default "
+            "20,000).") in page
+
+
 def test_an_export_made_before_thresholds_were_recorded_still_reads(client):
     client.post("/api/v1/events", json=batch(*chat(100, 100)[1]))
     data = client.get("/api/v1/export?format=json").json

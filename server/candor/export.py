@@ -320,6 +320,7 @@ def to_html(data, verified=None):
         if summary["sites"] else "",
         tag_chart=charts.time_by_tag(summary["totals"]), chart_css=charts.stylesheet(),
         duration=duration, plural=plural, site_name=contract.site_name,
+        thresholds_changed=signals.changed_in_words(data.get("thresholds") or {}),
     )
 
 

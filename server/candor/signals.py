@@ -162,6 +162,28 @@ def threshold_values(db):
     return {f.name: getattr(t, f.name) for f in fields(Thresholds)}
 
 
+def _in_words(unit, value):
+    """A threshold's value as a person reads it: 10,000; 20 s; 50%."""
+    if unit == "ms":
+        return f"{value / 1000:,g} s"
+    if unit == "share":
+        return f"{value * 100:g}%"
+    return f"{value:,}"
+
+
+def changed_in_words(values):
+    """Each of `values` ({name: value}, as an export records them) that differs from its
+    default, in words: ["Tokens of a chat, at least: 10,000 (default 20,000)", …]."""
+    said = []
+    for f in fields(Thresholds):
+        value = values.get(f.name, f.default)
+        if isinstance(value, (int, float)) and value != f.default:
+            unit = f.metadata["unit"]
+            said.append(f"{f.metadata['label']}: {_in_words(unit, value)} "
+                        f"(default {_in_words(unit, f.default)})")
+    return said
+
+
 def set_thresholds(db, changes):
     """Change thresholds: {name: value, or None for its default}; returns all, as kept.
 
