@@ -36,8 +36,9 @@ def stylesheet():
 
 
 def _page_color(color):
-    """A class that lets the page's colours (light or dark, charts.css) replace the ink's."""
-    name = {INK: "chart-ink", MUTED: "chart-muted", GRID: "chart-grid"}.get(color)
+    """A class that lets the page's colours (light or dark, charts.css) replace the drawing's."""
+    name = {INK: "chart-ink", MUTED: "chart-muted", GRID: "chart-grid",
+            **{tag_color: f"chart-{tag}" for tag, tag_color in COLORS.items()}}.get(color)
     return f' class="{name}"' if name else ""
 
 
@@ -59,7 +60,7 @@ class _Drawing:
 
     def rect(self, x, y, w, h, fill):
         self.parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" '
-                          f'height="{max(h, 0):.1f}" fill="{fill}"/>')
+                          f'height="{max(h, 0):.1f}" fill="{fill}"{_page_color(fill)}/>')
 
     def line(self, x1, y1, x2, y2, stroke=GRID, dash=None, width=1):
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
@@ -292,11 +293,11 @@ def ratio_over_time(groups, title="Value ratio and coverage, week by week"):
             for run in runs:
                 points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
                 dashed = f' stroke-dasharray="{dash}"' if dash else ""
-                d.parts.append(f'<polyline points="{points}" fill="none" stroke="{color}" '
-                               f'stroke-width="2.5"{dashed}/>')
+                d.parts.append(f'<polyline points="{points}" fill="none" stroke="{color}"'
+                               f'{_page_color(color)} stroke-width="2.5"{dashed}/>')
                 if name == "value_ratio":
-                    d.parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>'
-                                for x, y in run]
+                    d.parts += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"'
+                                f'{_page_color(color)}/>' for x, y in run]
         for i, (tick, name, g) in enumerate(items):
             x = left + i * slot
             if (len(items) - 1 - i) % every == 0:  # the latest week always labelled

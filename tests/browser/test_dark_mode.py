@@ -65,6 +65,11 @@ def test_every_dashboard_page_of_the_demo_journal_is_dark_and_readable(demo, pag
         assert text.evaluate("e => getComputedStyle(e).fill") != "rgb(29, 36, 51)"
         assert luminance(page, f"getComputedStyle(document.querySelector("
                                f"'.chart-wide svg.chart-drawing text.{cls}')).fill") > 0.3
+    # The tags' colours are lighter on the dark card, the bars and the ratio's line alike.
+    real = page.locator(".chart-wide svg.chart-drawing rect.chart-real").first
+    assert real.evaluate("e => getComputedStyle(e).fill") == "rgb(47, 154, 127)"
+    line = page.locator(".chart-wide svg.chart-drawing polyline.chart-real").first
+    assert line.evaluate("e => getComputedStyle(e).stroke") == "rgb(47, 154, 127)"
     # Light mode is as it was: a light page, dark ink in the charts.
     page.emulate_media(color_scheme="light")
     assert luminance(page, BACKGROUND) > 0.8
