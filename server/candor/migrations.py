@@ -573,3 +573,32 @@ def m017(db):
         CREATE INDEX sessions_rules_unchecked ON sessions (ended_at) WHERE rules_checked = 0
         """,
     )
+
+
+@journal(name="m018_machines")
+def m018(db):
+    """Which machine each session came from, and when its note, outcome link and labels
+    last changed: what merging the journals of one person's several machines needs.
+
+    `sessions.machine` is NULL for a session this journal's own machine saw, else the id
+    of the machine a merge brought it from (`machines` names each one). This journal's
+    own machine id is made here, once, and kept in meta. A merge keeps the latest of
+    two notes (outcome links, label sets) by `note_at` (`outcome_at`, `labels_at`),
+    in milliseconds; NULL where it never changed since this migration.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE sessions ADD COLUMN machine TEXT;
+        ALTER TABLE sessions ADD COLUMN note_at INTEGER;
+        ALTER TABLE sessions ADD COLUMN outcome_at INTEGER;
+        ALTER TABLE sessions ADD COLUMN labels_at INTEGER;
+        CREATE TABLE machines (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            merged_at INTEGER
+        ) WITHOUT ROWID
+        """,
+    )
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('machine_id', ?)",
+               [str(uuid.uuid4())])
