@@ -103,3 +103,13 @@ def test_the_csv_has_a_labels_column(tmp_path):
     header = rows[1].split(",")
     line = next(r for r in rows if r.startswith(first))
     assert header[-1] == "labels" and line.endswith(",acme;hiring")
+
+
+def test_candor_stats_groups_by_label(tmp_path):
+    db, data_dir, _ = labelled_journal(tmp_path)
+    db.close()
+    result = CliRunner().invoke(main, ["stats", "--group", "label"],
+                                env={"CANDOR_DATA_DIR": str(data_dir)})
+    assert result.exit_code == 0, result.output
+    keys = [line.split()[0] for line in result.output.splitlines()[2:]]
+    assert {"acme", "hiring", "anthropic", "(none)", "total"} <= set(keys)

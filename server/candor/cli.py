@@ -202,7 +202,8 @@ def backup(file):
 @click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Last local date (YYYY-MM-DD), inclusive.")
 @click.option("--group", type=click.Choice(report.GROUPS), default=None,
-              help="One row per day, ISO week, site or hour of the day.")
+              help="One row per day, ISO week, site, hour of the day or label (a session "
+                   "under each of its labels, one without any under (none)).")
 def stats(from_day, to_day, group):
     """Print active time by tag, the value ratio and coverage, as a table."""
     from . import time_zone
