@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jsonschema
 from click.testing import CliRunner
+from support import NAVIGATE
 
 from candor import coach, config, demo, export, journal, journal_file, labels, rules
 from candor.cli import main
@@ -19,7 +20,7 @@ def labelled_journal(tmp_path):
     db = connect(str(config.data_dir(str(data_dir)) / "candor.db"))
     demo.fill(db, days=14)
     first, second = (row[0] for row in db.conn.execute(
-        "SELECT id FROM sessions ORDER BY started_at LIMIT 2"))
+        "SELECT id FROM sessions ORDER BY started_at DESC LIMIT 2"))
     journal.change_session(db, first, {"labels": ["acme", "hiring"]})
     journal.change_session(db, second, {"labels": ["acme"]})
     rules.add_rule(db, {"field": "site", "match": "glob", "pattern": "claude",
@@ -113,3 +114,15 @@ def test_candor_stats_groups_by_label(tmp_path):
     assert result.exit_code == 0, result.output
     keys = [line.split()[0] for line in result.output.splitlines()[2:]]
     assert {"acme", "hiring", "anthropic", "(none)", "total"} <= set(keys)
+
+
+def test_a_coach_sees_the_labels_on_the_imported_journals_pages(tmp_path, app, db, dashboard):
+    worker_db, data_dir, first = labelled_journal(tmp_path)
+    worker_db.close()
+    path, data = export_json(data_dir, tmp_path)
+    coach.import_journal(db, app.config["DATA_DIR"], path.read_bytes(), data, name="ada")
+    page = dashboard.get("/journals/ada/sessions", headers=NAVIGATE)
+    assert page.status_code == 200
+    assert '<ul class="labels" aria-label="Labels"><li>acme</li><li>hiring</li></ul>' in page.text
+    one = dashboard.get(f"/journals/ada/sessions/{first}", headers=NAVIGATE).text
+    assert "<li>acme</li><li>hiring</li>" in one
