@@ -13,7 +13,7 @@ def test_a_refused_outcome_link_says_what_to_do(demo, page):
     page.fill("#outcome", "ftp://files.example/report.pdf")
     page.click("#annotate button[type=submit]")
     status = page.locator("#status")
-    expect(status).to_have_text("Not saved: Outcome link: not a valid URL. "
+    expect(status).to_have_text("Not saved: Outcome link: Not a valid URL. "
                                 "Give the whole address, starting with https://.")
     expect(status).not_to_contain_text("Some fields are not valid")
     expect(status).not_to_contain_text("outcome_url")

@@ -22,12 +22,10 @@ const FIELDS = {
   outcome_url: ["Outcome link", "Give the whole address, starting with https://."],
   note: ["Note", null],
   owner: ["Your name", null],
-  time_zone: ["Time zone", "Pick one from the list, such as Europe/Paris."],
   labels: ["Labels", null],
   confirm: ["Confirmation", null],
 };
 
-const said = (text) => text.charAt(0).toLowerCase() + text.slice(1);
 const named = (field) => FIELDS[field]?.[0] ?? field.charAt(0).toUpperCase() + field.slice(1).replaceAll("_", " ");
 
 /** A refusal in words for the person at the page: each field's own messages, named as the page
@@ -40,7 +38,7 @@ export function problem(data, status) {
     if (Array.isArray(value) && value.every((item) => typeof item === "string")) {
       const hint = FIELDS[field]?.[1];
       const text = value.map((item) => item.replace(/\.?$/, ".")).join(" ");
-      lines.push(field && field !== "_schema" ? `${named(field)}: ${said(text)}${hint ? ` ${hint}` : ""}` : text);
+      lines.push(field && field !== "_schema" ? `${named(field)}: ${text}${hint ? ` ${hint}` : ""}` : text);
     } else if (value && typeof value === "object") {
       // A list's items are keyed by their index: they take the name of the list.
       for (const [key, inner] of Object.entries(value)) walk(inner, /^\d+$/.test(key) ? field : key);
