@@ -299,6 +299,10 @@ def test_a_journal_with_agent_signals_exports_verifies_and_imports(signals_home,
     assert {name: sent["summary"]["signals"][name] for name in
             ("no_outcome", "loop", "unattended", "retries")} == {
         "no_outcome": 1, "loop": 1, "unattended": 1, "retries": 2}
+    outcomes = ("edits", "lines_changed", "commits", "pull_requests")
+    made = {r["id"]: tuple(r[k] for k in outcomes) for r in sent["sessions"]
+            if r["kind"] == "agent"}
+    assert any(figures[0] for figures in made.values())  # edits were counted and sent
     candor("verify", str(exported), data_dir=worker)
     candor("import", str(exported), "--name", "ann", data_dir=coach)
     db = connect(str(coach / "candor.db"))
@@ -307,12 +311,15 @@ def test_a_journal_with_agent_signals_exports_verifies_and_imports(signals_home,
         try:
             kept = [json.loads(found) for (found,) in journal.conn.execute(
                 "SELECT signals FROM sessions WHERE kind = 'agent'")]
+            arrived = {row[0]: tuple(row[1:]) for row in journal.conn.execute(
+                f"SELECT id, {', '.join(outcomes)} FROM sessions WHERE kind = 'agent'")}
         finally:
             journal.close()
     finally:
         db.close()
     assert sorted(s["name"] for found in kept for s in found) == [
         "loop", "no_outcome", "retries", "retries", "unattended"]
+    assert arrived == made  # the coach sees what each agent session produced
 
 
 def test_the_demo_journal_has_agent_sessions_beside_its_chats(tmp_path):

@@ -230,7 +230,9 @@ _TOKENIZER_BITS = {"o200k": 1, "chars/4": 2, "mixed": 3}
 
 
 _AGENT_COUNTS = ("tokens_in", "tokens_out", "tokens_cache_read", "tokens_cache_write",
-                 "tokens_reasoning", "requests", "tool_calls")
+                 "tokens_reasoning", "requests", "tool_calls",
+                 # (journals exported before these say nothing: nor do we)
+                 "edits", "lines_changed", "commits", "pull_requests")
 
 
 def _fill(path, records, zone, notes_kept=()):
@@ -253,7 +255,7 @@ def _fill(path, records, zone, notes_kept=()):
                     " model, url, title, tag, note, outcome_url, signals, tokenizer, tokenizers,"
                     f" kind, {', '.join(_AGENT_COUNTS)}, models, project)"
                     " VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [r["id"], r["site"], started, ended, round(r["active_seconds"] * 1000),
                      r["prompts"], r["responses"], r["copies"], r["est_tokens_in"],
                      r["est_tokens_out"], r["model"], r["url"], r["title"], r["tag"],

@@ -71,6 +71,9 @@ AGENT_RECORD_FIELDS = ("kind", "tokens_in", "tokens_out", "tokens_cache_read",
 RECORD_FIELDS = RECORD_FIELDS_V1 + AGENT_RECORD_FIELDS
 # Version 2, optional: the session's labels (its owner's words for projects, clients).
 LABEL_RECORD_FIELDS = ("labels",)
+# Version 2, optional: what an agent session produced (null where the agent did not say,
+# and for chats).
+OUTCOME_RECORD_FIELDS = ("edits", "lines_changed", "commits", "pull_requests")
 
 
 def _meta(db, key):
@@ -161,6 +164,7 @@ def session_records(db, start_ms, end_ms, redaction):
         if "notes" in redaction:
             record["note"] = None
         records.append({**{k: record[k] for k in RECORD_FIELDS},
+                        **{k: s[k] for k in OUTCOME_RECORD_FIELDS},
                         "labels": found_labels.get(s["id"], [])})
     return records
 

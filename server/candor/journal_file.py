@@ -145,7 +145,12 @@ class RecordSchemaV2(RecordSchema):
     models = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
                          allow_none=True)
     project = _text(validate=validate.Length(max=1000))
-    # The session's labels (left out by exports made before them).
+    # What an agent session produced, and the session's labels (left out by exports made
+    # before them).
+    edits = _Integer(allow_none=True)
+    lines_changed = _Integer(allow_none=True)
+    commits = _Integer(allow_none=True)
+    pull_requests = _Integer(allow_none=True)
     labels = fields.List(fields.String(validate=validate.Length(1, 40)),
                          validate=validate.Length(max=10))
 
@@ -253,8 +258,11 @@ class _FastRecordV2(_FastRecord, forbid_unknown_fields=True, kw_only=True):
     tool_calls: _Count | None
     models: list[Annotated[str, msgspec.Meta(max_length=200)]] | None
     project: Annotated[str, msgspec.Meta(max_length=1000)] | None
-    labels: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
-                      msgspec.Meta(max_length=10)] = msgspec.UNSET  # (optional)
+    # Optional: left out by exports made before them.
+    edits: _Count | None = None
+    lines_changed: _Count | None = None
+    commits: _Count | None = None
+    pull_requests: _Count | None = None
     labels: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
                       msgspec.Meta(max_length=10)] = msgspec.field(default_factory=list)
 
