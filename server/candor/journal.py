@@ -5,7 +5,7 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
-from . import labels, migrations, signals, time_zone
+from . import labels, machines, migrations, signals, time_zone
 from .db import write
 
 SESSION_FIELDS = (
@@ -21,6 +21,8 @@ AGENT_FIELDS = ("kind", "tokens_in", "tokens_out", "tokens_cache_read", "tokens_
 SESSION_FIELDS += AGENT_FIELDS
 # A tag a rule suggests (rules.py): shown beside the session, never its tag until accepted.
 SESSION_FIELDS += ("suggested_tag",)
+# The machine it came from: NULL for this one's own, else a merged-in machine's id.
+SESSION_FIELDS += ("machine",)
 _SELECT_SESSION = f"SELECT {', '.join(SESSION_FIELDS)} FROM sessions"
 
 
@@ -67,8 +69,10 @@ def _fetch(db, where, params, order_limit="", extra=()):
     sql = f"{_SELECT_SESSION} WHERE {where} {order_limit}"
     sessions = [_session(r) for r in db.conn.execute(sql, [*params, *extra]).fetchall()]
     found_labels = labels.of_sessions(db, [s["id"] for s in sessions])
+    came_from = machines.describe(db, [s["machine"] for s in sessions])
     for s in sessions:
         s["labels"] = found_labels.get(s["id"], [])
+        s["machine"] = came_from[s["machine"]]
     missing = [s["id"] for s in sessions if s["signals"] is None]
     if missing:
         computed = signals.stale(db, _ids_in(missing), missing)
@@ -323,12 +327,16 @@ def change_session(db, session_id, changes, now_ms=None):
             raise NotFound(session_id)
         if "tag" in changes and changes["tag"] != row[0]:
             _record_tag(db, session_id, row[0], changes["tag"], now_ms)
+        # When: a merge of two machines' journals keeps the latest (merge.py).
         if "labels" in changes:
             labels.replace_within(db, session_id, changes["labels"])
-        for name in ("note", "outcome_url"):
+            db.conn.execute("UPDATE sessions SET labels_at = ? WHERE id = ?",
+                            [now_ms, session_id])
+        for name, at in (("note", "note_at"), ("outcome_url", "outcome_at")):
             if name in changes:
                 db.conn.execute(
-                    f"UPDATE sessions SET {name} = ? WHERE id = ?", [changes[name], session_id]
+                    f"UPDATE sessions SET {name} = ?, {at} = ? WHERE id = ?",
+                    [changes[name], now_ms, session_id]
                 )
         if "outcome_url" in changes and db.conn.execute(  # "no outcome" depends on it
                 "UPDATE sessions SET signals = NULL WHERE id = ? AND signals IS NOT NULL",

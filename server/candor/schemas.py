@@ -334,6 +334,15 @@ class SessionSchema(Schema):
     suggested_tag = fields.String(dump_only=True, allow_none=True, metadata={
         "description": "A tag a rule suggests (real, busywork or unsure): never the tag "
                        "until the person accepts it"})
+    machine = fields.Nested(lambda: MachineSchema(), dump_only=True, metadata={
+        "description": "The machine the session came from: this one, or another of the "
+                       "person's whose journal was merged in (`candor merge`)"})
+
+
+class MachineSchema(Schema):
+    id = fields.String(metadata={"description": "The machine's id, made once per journal"})
+    name = fields.String(metadata={"description": "Its name (its host name)"})
+    this = fields.Boolean(metadata={"description": "Whether it is this machine"})
 
 
 class SignalSchema(Schema):
