@@ -261,10 +261,21 @@ def _redaction(values):
 @click.option("--owner", default=None,
               help="Your name as the journal's owner, remembered for later exports "
                    "(default: your user name, or 'me').")
-def export_command(fmt, output, from_day, to_day, redact, owner):
+@click.option("--for-merge", is_flag=True,
+              help="The whole journal, everything kept, signed with the merge key, for "
+                   "`candor merge` on another of your machines.")
+def export_command(fmt, output, from_day, to_day, redact, owner, for_merge):
     """Export the journal for a coach: json, csv or a self-contained html report."""
     from .db import connect
 
+    if for_merge:
+        given = [name for name, value in (("--format", fmt != "json"), ("--from", from_day),
+                                          ("--to", to_day), ("--redact", redact),
+                                          ("--owner", owner)) if value]
+        if given:
+            raise click.UsageError(f"--for-merge writes the whole journal, everything kept: "
+                                   f"leave out {', '.join(given)}")
+        return _export_for_merge(output)
     from_day = from_day.date() if from_day else None
     to_day = to_day.date() if to_day else None
     if from_day and to_day and from_day > to_day:
@@ -300,6 +311,89 @@ def export_command(fmt, output, from_day, to_day, redact, owner):
                f"{'standard output' if to_stdout else target} ({fmt}"
                f"{', without ' + ', '.join(sorted(redaction)) if redaction else ''})",
                err=to_stdout)
+
+
+def _export_for_merge(output):
+    """`candor export --for-merge`: the signed merge file, to a file or standard output."""
+    from . import merge
+    from .db import connect
+
+    to_stdout = output == "-"
+    target = Path(output)
+    if not to_stdout and not target.parent.is_dir():
+        raise click.ClickException(f"No such folder: {target.parent}")
+    data_dir = _data_dir()
+    db = connect(str(Path(data_dir) / "candor.db"))
+    try:
+        data = merge.build(db, merge.read_key(data_dir, create=True))
+    finally:
+        db.close()
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if to_stdout:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+    else:
+        try:
+            export.write_atomic(target, text)
+        except OSError as error:
+            raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
+    click.echo(f"Exported {plural(len(data['sessions']), 'session')} and "
+               f"{plural(len(data['forgotten']), 'forgotten session')} of "
+               f"{data['machine']['name']} to {'standard output' if to_stdout else target}, "
+               "signed with the merge key: `candor merge` it on your other machine.",
+               err=to_stdout)
+
+
+@main.command("merge")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def merge_command(file):
+    """Merge another of your machines' journal (its `export --for-merge`) into this one."""
+    from . import merge
+    from .db import connect
+
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as error:
+        raise click.ClickException(f"{file}: cannot read it: {error.strerror}") from None
+    data_dir = _data_dir()
+    try:
+        data = merge.read(raw, merge.read_key(data_dir))
+    except merge.Refused as error:
+        raise click.ClickException(f"{file}: refused, nothing merged: {error}") from None
+    db = connect(str(Path(data_dir) / "candor.db"))
+    try:
+        done = merge.merge(db, data)
+    finally:
+        db.close()
+    if done.own:
+        click.echo(f"{file} is this machine's own journal: nothing to merge.")
+        return
+    click.echo(f"Merged {file} from {done.machine}: {plural(done.new, 'new session')}, "
+               f"{plural(done.tags, 'updated tag')}, {plural(done.notes, 'updated note')}, "
+               f"{done.forgotten} forgotten.")
+
+
+@main.command("merge-key")
+@click.option("--set", "new_key", metavar="KEY",
+              help="Use KEY, the key `candor merge-key` printed on your other machine "
+                   "(- reads it from standard input).")
+def merge_key(new_key):
+    """Print the key that signs merge files (made once), or set the other machine's."""
+    from . import merge
+
+    data_dir = _data_dir()
+    if new_key is None:
+        click.echo(merge.read_key(data_dir, create=True))
+        return
+    if new_key == "-":
+        new_key = sys.stdin.readline()
+    try:
+        changed = merge.set_key(data_dir, new_key)
+    except merge.BadKey as error:
+        raise click.BadParameter(str(error), param_hint="--set") from None
+    click.echo("The merge key is set: files this machine exports for merge, and those it "
+               "merges, are signed with it." if changed else
+               "That already is this machine's merge key: nothing changed.")
 
 
 @main.command()

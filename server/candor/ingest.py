@@ -161,6 +161,12 @@ def store_events(db, events, now_ms=None, client=None):
     return write_together(db, lambda db: _store(db, events, plan, sender))
 
 
+def store_within(db, events):
+    """store_events() inside a write transaction the caller holds; events keep the
+    `received_at` and `client_id` they carry (a merge brings them from another machine)."""
+    return _store(db, events, _Rows(events)) if events else BatchResult()
+
+
 class _Rows:
     """The rows `events` add to events, sessions and buckets (pure: no database)."""
 
