@@ -7,6 +7,7 @@ read back from the files and the real server.
 """
 
 import hashlib
+import hmac
 import json
 import os
 import sqlite3
@@ -225,6 +226,14 @@ def test_a_file_not_signed_with_the_shared_key_or_changed_since_is_refused(tmp_p
     planted["sessions"][0]["tag_at"] = 2**40
     _rechain(planted)
     unsigned = {k: v for k, v in data.items() if k != "signature"}
+    # Signed with the right key, yet not as Candor writes them: an event's time as text.
+    odd = json.loads(json.dumps(data))
+    chat = next(r for r in odd["sessions"] if r["events"])
+    chat["events"][0][3] = "yesterday"
+    _rechain(odd)
+    odd["signature"]["value"] = hmac.new(
+        key.encode(), b"candor-merge/1\n" + export.canonical(
+            {k: v for k, v in odd.items() if k != "signature"}), "sha256").hexdigest()
     stranger = tmp_path / "stranger.json"
     ok("export", "--for-merge", "-o", stranger, data_dir=c_dir)  # its own, other key
     journal_for_coach = tmp_path / "coach.json"
@@ -235,6 +244,7 @@ def test_a_file_not_signed_with_the_shared_key_or_changed_since_is_refused(tmp_p
         "does not match": stranger.read_text(),
         "candor import": journal_for_coach.read_text(),
         "not JSON": "{ nope",
+        "malformed": json.dumps(odd),
     }
     before = snapshot(b_dir)
     for expected, text in cases.items():

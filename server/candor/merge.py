@@ -26,6 +26,7 @@ import os
 import re
 import secrets
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,6 +35,7 @@ import msgspec
 
 from . import export, ingest, journal, labels, machines, signals
 from .agents import sessions as agent_sessions
+from .contract import EVENT_TYPES
 from .db import write
 
 FORMAT = "candor-merge"
@@ -195,6 +197,23 @@ _Uuid = Annotated[str, msgspec.Meta(
 _Ms = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 _Tag = Literal["real", "busywork", "unsure"] | None
 _Text = Annotated[str, msgspec.Meta(max_length=10_000)]
+_Id = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+_Count = _Ms | None
+_Str = str | None
+# Rows as stored (ingest.EVENT_COLUMNS and AGENT_COLUMNS, in their order): strict, so a
+# file that passes is one the journal's tables take.
+_Event = tuple[_Id, _Id, Literal[EVENT_TYPES], _Ms, Annotated[str, msgspec.Meta(
+    min_length=1, max_length=270)], _Count, _Count, _Count, _Count, _Str, _Str, _Str, _Str,
+    _Str, _Ms, Literal["o200k", "chars/4"] | None]
+_AGENT_ROWS = {
+    "agent_requests": tuple[str, str, _Ms, _Str, _Count, _Count, _Count, _Count, _Count, int],
+    "agent_times": tuple[_Ms],
+    "agent_tool_calls": tuple[str, _Str, _Count],
+    "agent_projects": tuple[_Ms, str],
+    "agent_prompts": tuple[_Ms],
+    "agent_errors": tuple[str, _Ms],
+    "agent_metrics": tuple[str, _Ms, str, float, Literal[0, 1]],
+}
 
 
 class _Machine(msgspec.Struct, forbid_unknown_fields=True):
@@ -223,7 +242,7 @@ class _Record(msgspec.Struct, forbid_unknown_fields=True):
     labels: Annotated[list[Annotated[str, msgspec.Meta(min_length=1, max_length=40)]],
                       msgspec.Meta(max_length=labels.MAX_PER_SESSION)]
     labels_at: _Ms | None
-    events: list[list[str | int | None]]
+    events: list[_Event]
     agent: dict[str, list[list[str | int | float | None]]] | None
     chain: str
 
@@ -283,12 +302,13 @@ def read(raw, key):
         raise Refused("it was written by a Candor whose records differ from this one's: "
                       "update Candor on both machines")
     for record in checked.sessions:
-        if any(len(row) != len(EVENT_COLUMNS) or row[1] != record.id for row in record.events):
-            raise Refused(f"session {record.id}: an event is malformed")
+        if any(row[1] != record.id for row in record.events):
+            raise Refused(f"session {record.id}: an event of another session is among its own")
         for table, rows in (record.agent or {}).items():
-            if table not in AGENT_COLUMNS or any(len(r) != len(AGENT_COLUMNS[table])
-                                                 for r in rows):
-                raise Refused(f"session {record.id}: its agent records are malformed")
+            try:
+                msgspec.convert(rows, list[_AGENT_ROWS[table]])
+            except (KeyError, msgspec.ValidationError):
+                raise Refused(f"session {record.id}: its {table} are malformed") from None
     return checked
 
 
@@ -389,10 +409,11 @@ def _merge_session(db, record, own, done):
 
     mine = db.conn.execute("SELECT old_tag, new_tag, at FROM tag_changes WHERE session_id = ?",
                            [sid]).fetchall()
-    known = set(mine)
+    # Both histories joined: each change as many times as the side that has it most.
+    missing = Counter(map(tuple, record.tag_history)) - Counter(mine)
     db.conn.executemany(
         "INSERT INTO tag_changes (session_id, old_tag, new_tag, at) VALUES (?, ?, ?, ?)",
-        [(sid, *change) for change in map(tuple, record.tag_history) if change not in known])
+        [(sid, *change) for change in sorted(missing.elements(), key=repr)])
     tag_at = max((c[2] for c in mine), default=None)
     _, wanted = _latest((tag_at, tag), (record.tag_at, record.tag))
     if wanted != tag:
