@@ -272,3 +272,10 @@ def test_export_for_merge_takes_no_coach_options_and_pipes(tmp_path):
     assert "signed with the merge key" in piped.stderr
     key = (a_dir / "merge-key").read_text().strip()
     assert key not in piped.stdout and key not in piped.stderr
+    b_dir = tmp_path / "desktop"
+    machine(b_dir, seed=42, days=1).close()
+    share_key(a_dir, b_dir)
+    said = ok("merge", "-", data_dir=b_dir, stdin=piped.stdout)
+    sent = json.loads(piped.stdout)
+    assert said.startswith(f"Merged standard input from {sent['machine']['name']}: "
+                           f"{len(sent['sessions'])} new sessions"), said

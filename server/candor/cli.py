@@ -365,10 +365,11 @@ def merge_command(file):
         done = merge.merge(db, data)
     finally:
         db.close()
+    named = "standard input" if file == "-" else file
     if done.own:
-        click.echo(f"{file} is this machine's own journal: nothing to merge.")
+        click.echo(f"{named} is this machine's own journal: nothing to merge.")
         return
-    click.echo(f"Merged {file} from {done.machine}: {plural(done.new, 'new session')}, "
+    click.echo(f"Merged {named} from {done.machine}: {plural(done.new, 'new session')}, "
                f"{plural(done.tags, 'updated tag')}, {plural(done.notes, 'updated note')}, "
                f"{done.forgotten} forgotten.")
 
