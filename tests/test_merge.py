@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 import requests
 from support import NAVIGATE, start_server
 
-from candor import config, demo, export, ingest, journal
+from candor import coach, config, demo, export, ingest, journal
 from candor.db import connect
 
 HOUR = 3_600_000
@@ -71,6 +71,7 @@ def snapshot(data_dir):
             "tags": rows("SELECT session_id, old_tag, new_tag, at FROM tag_changes"),
             "labels": rows("SELECT * FROM session_labels"),
             "forgotten": rows("SELECT * FROM forgotten_sessions"),
+            "coach_notes": rows("SELECT * FROM coach_notes"),
             "agents": rows("SELECT * FROM agent_requests"),
         }
     finally:
@@ -110,6 +111,14 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
                            now_ms=now - 2 * HOUR)
     journal.change_session(b, shared[1], {"tag": "unsure", "note": "second thought",
                                           "labels": ["hiring"]}, now_ms=now - HOUR)
+    # A coach's notes, sent back to each machine: on a week, and on sessions.
+    coach.set_note(a, "session", shared[0], "Ask how this shipped.", coach="Grace",
+                   now=now / 1000)
+    coach.set_note(b, "session", shared[0], "Worth a look.", coach="Grace",
+                   now=now / 1000 - 60)
+    coach.set_note(b, "week", "2026-W48", "A focused week.", coach="Grace", now=now / 1000)
+    coach.set_note(b, "session", shared[2], "On what the laptop forgets.", coach="Grace",
+                   now=now / 1000)
     journal.forget_session(a, shared[2], now_ms=now)  # forgotten on the laptop
     b_own = sorted(b_sessions)[0]
     journal.forget_session(b, b_own, now_ms=now)  # and on the desktop, one of its own
@@ -144,6 +153,8 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
     assert s[later]["active_ms"] > 0 and any(e[0] == "0193a000-0000-7000-8000-000000000001"
                                              for e in b_now["events"])
     assert a_now["agents"], "the laptop's agent sessions came along"
+    assert {n[1:4] for n in a_now["coach_notes"]} == {
+        ("session", shared[0], "Ask how this shipped."), ("week", "2026-W48", "A focused week.")}
 
     # Merging again, either file, either way: nothing changes, and it says so.
     for data_dir, file in ((b_dir, from_a), (a_dir, from_b), (a_dir, from_b)):

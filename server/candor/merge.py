@@ -178,6 +178,11 @@ def build(db, key, now=None):
         "forgotten": [{"id": sid, "at": at, "through_ts": through} for sid, at, through in
                       db.conn.execute("SELECT id, at, through_ts FROM forgotten_sessions "
                                       "ORDER BY id")],
+        # Notes coaches sent back on sessions and weeks (`candor import` of their file).
+        "coach_notes": [dict(zip(("coach", "kind", "key", "note", "at"), row, strict=True))
+                        for row in db.conn.execute(
+                            "SELECT coach, kind, key, note, at FROM coach_notes "
+                            "ORDER BY coach, kind, key")],
     }
     link = first = _link(_CHAIN_SEED, header)
     for record in records:
@@ -227,6 +232,14 @@ class _Forgotten(msgspec.Struct, forbid_unknown_fields=True):
     through_ts: _Ms
 
 
+class _CoachNote(msgspec.Struct, forbid_unknown_fields=True):
+    coach: Annotated[str, msgspec.Meta(max_length=100)]
+    kind: Literal["session", "week"]
+    key: _Id
+    note: Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+    at: _Ms
+
+
 class _Record(msgspec.Struct, forbid_unknown_fields=True):
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     kind: Literal["chat", "agent"]
@@ -257,6 +270,7 @@ class _File(msgspec.Struct, forbid_unknown_fields=True):
     event_columns: list[str]
     agent_columns: dict[str, list[str]]
     forgotten: list[_Forgotten]
+    coach_notes: list[_CoachNote]
     sessions: list[_Record]
     integrity: dict
     signature: dict
@@ -363,6 +377,15 @@ def merge(db, data, now_ms=None):
                 "through_ts = max(through_ts, excluded.through_ts)", [f.id, f.at, f.through_ts])
         for record in data.sessions:
             _merge_session(db, record, own, done)
+        # A coach's note: the one written last (at once: the greater), never on a forgotten
+        # session.
+        db.conn.executemany(
+            "INSERT INTO coach_notes (coach, kind, key, note, at) SELECT ?1, ?2, ?3, ?4, ?5 "
+            "WHERE NOT (?2 = 'session' AND EXISTS (SELECT 1 FROM forgotten_sessions "
+            "WHERE id = ?3)) ON CONFLICT (coach, kind, key) DO UPDATE SET "
+            "note = excluded.note, at = excluded.at "
+            "WHERE (excluded.at, excluded.note) > (coach_notes.at, coach_notes.note)",
+            [(n.coach, n.kind, n.key, n.note, n.at) for n in data.coach_notes])
         db.conn.execute(
             "INSERT INTO machines (id, name, merged_at) VALUES (?, ?, ?) ON CONFLICT (id) "
             "DO UPDATE SET name = excluded.name, merged_at = excluded.merged_at",
