@@ -124,6 +124,7 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
     journal.forget_session(b, b_own, now_ms=now)  # and on the desktop, one of its own
     journal.forget_session(b, shared[4], now_ms=now - HOUR)  # and one of the laptop's
     later = shared[3]  # the laptop sees more of a session the desktop already has
+    journal.change_session(a, later, {"outcome_url": "https://git.example/pr/7"}, now_ms=now)
     ended = a.conn.execute("SELECT ended_at FROM sessions WHERE id = ?", [later]).fetchone()[0]
     ingest.store_events(a, [{"id": "0193a000-0000-7000-8000-000000000001", "session_id": later,
                              "type": "activity", "ts": ended + 60_000, "site": "chatgpt",
@@ -150,6 +151,7 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
     assert not {shared[2], shared[4], b_own} & set(s)
     assert {shared[2], shared[4], b_own} <= {f[0] for f in a_now["forgotten"]}
     assert not [e for e in a_now["events"] if e[1] in (shared[2], shared[4], b_own)]
+    assert s[later]["outcome_url"] == "https://git.example/pr/7"
     assert s[later]["active_ms"] > 0 and any(e[0] == "0193a000-0000-7000-8000-000000000001"
                                              for e in b_now["events"])
     assert a_now["agents"], "the laptop's agent sessions came along"

@@ -11,7 +11,8 @@ gives the same journal:
 - a tag, note, outcome link or label set is the one changed last (ties: the greater value;
   labels changed at the same time: both sets); tag histories are joined;
 - a session forgotten on either side is forgotten on both, its rows gone, and stays so;
-- a session says which machine it came from (the smaller id, should two claim it).
+- a session says which machine it came from (the smaller id, should two claim it);
+- a coach's note sent back to either machine is on both (the one written last).
 
 The file is chained like a coach's journal (export.py) and signed: an HMAC-SHA256 of its
 canonical JSON under a merge key the person's machines share (`candor merge-key`). A chain
@@ -452,6 +453,10 @@ def _merge_session(db, record, own, done):
             db.conn.execute(f"UPDATE sessions SET {column} = ?, {at_column} = ? WHERE id = ?",
                             [latest[1], latest[0], sid])
             done.notes += existed and column == "note"
+            if column == "outcome_url" and db.conn.execute(  # "no outcome" depends on it
+                    "UPDATE sessions SET signals = NULL WHERE id = ? AND signals IS NOT NULL",
+                    [sid]).rowcount:
+                signals.refresh_within(db, "id = ?", [sid])
     have = [r[0] for r in db.conn.execute(
         "SELECT label FROM session_labels WHERE session_id = ? ORDER BY label", [sid])]
     if labels_at == record.labels_at:  # changed at once on both (or never): both sets
