@@ -195,6 +195,9 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
         own_html = page.get(f"{server.url}/sessions/{sorted(b_sessions)[1]}",
                             headers=NAVIGATE, timeout=10).text
         assert "From your machine" not in own_html
+        listed = page.get(f"{server.url}/sessions", headers=NAVIGATE, timeout=10).text
+        row = listed[listed.index(f'data-id="{shared[0]}"'):]
+        assert 'class="muted machine">from ' in row[:row.index("</li>")]
     finally:
         server.kill()
 
