@@ -95,9 +95,10 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
 
     # The desktop takes in the laptop's journal: every one of its sessions is new there.
     first = tmp_path / "laptop-1.json"
-    ok("export", "--for-merge", "-o", first, data_dir=a_dir)
+    ok("export", "--for-merge", "--machine", " Ada's  laptop ", "-o", first, data_dir=a_dir)
     assert key not in first.read_text()
     said = ok("merge", first, data_dir=b_dir)
+    assert said.startswith(f"Merged {first} from Ada's laptop: ")
     assert f"{len(a_sessions)} new sessions, 0 updated tags, 0 updated notes, 0 forgotten" in said
     assert set(snapshot(b_dir)["sessions"]) == a_sessions | b_sessions
 
@@ -179,7 +180,8 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
     try:
         one = requests.get(f"{server.url}/api/v1/sessions/{shared[0]}", timeout=10,
                            headers=server.headers())
-        assert one.ok and one.json()["machine"]["id"] == laptop_id
+        assert one.ok and one.json()["machine"] == {"id": laptop_id, "name": "Ada's laptop",
+                                                    "this": False}
         assert one.json()["machine"]["this"] is False and one.json()["tag"] == "real"
         own = requests.get(f"{server.url}/api/v1/sessions/{sorted(b_sessions)[1]}",
                            timeout=10, headers=server.headers()).json()
@@ -191,7 +193,7 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
         page.get(server.login_link(), headers=NAVIGATE, timeout=10)
         html = page.get(f"{server.url}/sessions/{shared[0]}",
                         headers=NAVIGATE, timeout=10).text
-        assert "From your machine" in html
+        assert "From your machine <strong>Ada&#39;s laptop</strong>" in html
         own_html = page.get(f"{server.url}/sessions/{sorted(b_sessions)[1]}",
                             headers=NAVIGATE, timeout=10).text
         assert "From your machine" not in own_html
@@ -283,6 +285,10 @@ def test_export_for_merge_takes_no_coach_options_and_pipes(tmp_path):
     machine(a_dir, seed=41, days=1).close()
     done = cli("export", "--for-merge", "-o", "-", "--redact", "notes", data_dir=a_dir)
     assert done.returncode == 2 and "leave out --redact" in done.stderr
+    done = cli("export", "-o", "-", "--machine", "laptop", data_dir=a_dir)
+    assert done.returncode == 2 and "with --for-merge" in done.stderr
+    done = cli("export", "--for-merge", "-o", "-", "--machine", "a\x07b", data_dir=a_dir)
+    assert done.returncode == 2 and "No control characters" in done.stderr
     piped = cli("export", "--for-merge", "-o", "-", data_dir=a_dir)
     assert piped.returncode == 0 and json.loads(piped.stdout)["format"] == "candor-merge"
     assert "signed with the merge key" in piped.stderr

@@ -264,7 +264,10 @@ def _redaction(values):
 @click.option("--for-merge", is_flag=True,
               help="The whole journal, everything kept, signed with the merge key, for "
                    "`candor merge` on another of your machines.")
-def export_command(fmt, output, from_day, to_day, redact, owner, for_merge):
+@click.option("--machine", "machine_name", default=None, metavar="NAME",
+              help="With --for-merge: this machine's name as your other machines show it, "
+                   "remembered (default: its host name).")
+def export_command(fmt, output, from_day, to_day, redact, owner, for_merge, machine_name):
     """Export the journal for a coach: json, csv or a self-contained html report."""
     from .db import connect
 
@@ -275,7 +278,10 @@ def export_command(fmt, output, from_day, to_day, redact, owner, for_merge):
         if given:
             raise click.UsageError(f"--for-merge writes the whole journal, everything kept: "
                                    f"leave out {', '.join(given)}")
-        return _export_for_merge(output)
+        return _export_for_merge(output, machine_name)
+    if machine_name is not None:
+        raise click.UsageError("--machine names this machine in a merge file: give it with "
+                               "--for-merge")
     from_day = from_day.date() if from_day else None
     to_day = to_day.date() if to_day else None
     if from_day and to_day and from_day > to_day:
@@ -313,9 +319,9 @@ def export_command(fmt, output, from_day, to_day, redact, owner, for_merge):
                err=to_stdout)
 
 
-def _export_for_merge(output):
+def _export_for_merge(output, machine_name=None):
     """`candor export --for-merge`: the signed merge file, to a file or standard output."""
-    from . import merge
+    from . import machines, merge
     from .db import connect
 
     to_stdout = output == "-"
@@ -325,6 +331,11 @@ def _export_for_merge(output):
     data_dir = _data_dir()
     db = connect(str(Path(data_dir) / "candor.db"))
     try:
+        if machine_name is not None:
+            try:
+                machines.set_own_name(db, machine_name)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--machine") from None
         data = merge.build(db, merge.read_key(data_dir, create=True))
     finally:
         db.close()

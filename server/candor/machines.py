@@ -35,6 +35,24 @@ def own_name(db):
     return _meta(db, _NAME_KEY) or (socket.gethostname() or "this machine")[:NAME_MAX]
 
 
+def set_own_name(db, name):
+    """Remember `name` as this machine's display name; returns it as kept (trimmed).
+
+    Raises ValueError saying what is wrong with it.
+    """
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise ValueError("Give a name (it may not be blank).")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"At most {NAME_MAX} characters.")
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in name):
+        raise ValueError("No control characters.")
+    with write(db):
+        db.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                        [_NAME_KEY, name])
+    return name
+
+
 def names(db):
     """{machine id: name} of every machine known, this one included."""
     found = dict(db.conn.execute("SELECT id, name FROM machines"))
