@@ -139,8 +139,29 @@ def _grouped(db, sql, params=()):
 
 
 def build(db, key, now=None):
-    """This journal, everything kept, as a signed merge file (a dict ready to write)."""
-    own = machines.own_id(db)
+    """This journal, everything kept, as a signed merge file (a dict ready to write).
+
+    Read in one read transaction: a snapshot of the journal, whatever is written meanwhile.
+    """
+    own, journal_id, known = machines.own_id(db), export.journal_id(db), machines.names(db)
+    db.conn.execute("BEGIN")
+    try:
+        header, records = _read_all(db, own, journal_id, known, now)
+    finally:
+        db.conn.rollback()
+    link = first = _link(_CHAIN_SEED, header)
+    for record in records:
+        link = _link(link, record)
+        record["chain"] = link
+    data = {**header, "sessions": records,
+            "integrity": {"algorithm": "sha256-chain", "header": first,
+                          "records": len(records), "head": link}}
+    data["signature"] = {"algorithm": "hmac-sha256", "value": signature(data, key)}
+    return data
+
+
+def _read_all(db, own, journal_id, known, now):
+    """(header, session records) of the journal, as build writes them."""
     events = _grouped(db, f"SELECT session_id, {', '.join(EVENT_COLUMNS)} FROM events "
                           "ORDER BY session_id, ts, id")
     agent_rows = {table: _grouped(db, f"SELECT session_id, {', '.join(columns)} FROM {table} "
@@ -167,9 +188,8 @@ def build(db, key, now=None):
                        for table, rows in agent_rows.items()} if kind == "agent" else None),
         }
         records.append(record)
-    known = machines.names(db)
     header = {
-        "format": FORMAT, "version": VERSION, "journal_id": export.journal_id(db),
+        "format": FORMAT, "version": VERSION, "journal_id": journal_id,
         "exported_at": journal.iso(int((now or time.time()) * 1000)),
         "machine": {"id": own, "name": machines.own_name(db)},
         "machines": [{"id": mid, "name": name} for mid, name in sorted(known.items())
@@ -185,15 +205,7 @@ def build(db, key, now=None):
                             "SELECT coach, kind, key, note, at FROM coach_notes "
                             "ORDER BY coach, kind, key")],
     }
-    link = first = _link(_CHAIN_SEED, header)
-    for record in records:
-        link = _link(link, record)
-        record["chain"] = link
-    data = {**header, "sessions": records,
-            "integrity": {"algorithm": "sha256-chain", "header": first,
-                          "records": len(records), "head": link}}
-    data["signature"] = {"algorithm": "hmac-sha256", "value": signature(data, key)}
-    return data
+    return header, records
 
 
 # --- reading one ------------------------------------------------------------------
