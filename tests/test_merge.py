@@ -254,6 +254,8 @@ def test_a_file_not_signed_with_the_shared_key_or_changed_since_is_refused(tmp_p
             {k: v for k, v in odd.items() if k != "signature"}), "sha256").hexdigest()
     stranger = tmp_path / "stranger.json"
     ok("export", "--for-merge", "-o", stranger, data_dir=c_dir)  # its own, other key
+    c_key = ok("merge-key", data_dir=c_dir).strip()
+    assert c_key != key and c_key not in stranger.read_text()
     journal_for_coach = tmp_path / "coach.json"
     ok("export", "-o", journal_for_coach, data_dir=a_dir)
     cases = {
@@ -274,6 +276,10 @@ def test_a_file_not_signed_with_the_shared_key_or_changed_since_is_refused(tmp_p
             (expected, done.stderr)
         assert "Traceback" not in done.stderr
         assert snapshot(b_dir) == before
+
+    # Once the stranger's machine takes the shared key, its old files no longer merge.
+    assert "It replaced another" in ok("merge-key", "--set", key, data_dir=c_dir)
+    assert "does not match" in cli("merge", stranger, data_dir=c_dir).stderr
 
     # The same file as signed merges.
     assert "new sessions" in ok("merge", good, data_dir=b_dir)

@@ -399,13 +399,18 @@ def merge_key(new_key):
         return
     if new_key == "-":
         new_key = sys.stdin.readline()
+    had = merge.read_key(data_dir)
     try:
         changed = merge.set_key(data_dir, new_key)
     except merge.BadKey as error:
         raise click.BadParameter(str(error), param_hint="--set") from None
+    if not changed:
+        click.echo("That already is this machine's merge key: nothing changed.")
+        return
     click.echo("The merge key is set: files this machine exports for merge, and those it "
-               "merges, are signed with it." if changed else
-               "That already is this machine's merge key: nothing changed.")
+               "merges, are signed with it."
+               + (" It replaced another: files signed with that one no longer merge here."
+                  if had else ""))
 
 
 @main.command()
