@@ -170,6 +170,16 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
     assert snapshot(a_dir) == snapshot(b_dir) == a_now
     assert "this machine's own journal" in ok("merge", again, data_dir=a_dir)
 
+    # Two more machines take in both files, in either order: the same journal.
+    c_dir, d_dir = tmp_path / "tablet", tmp_path / "server"
+    for data_dir, files in ((c_dir, (from_a, from_b)), (d_dir, (from_b, from_a, from_b))):
+        ok("merge-key", "--set", key, data_dir=data_dir)
+        for file in files:
+            ok("merge", file, data_dir=data_dir)
+    c_now = snapshot(c_dir)
+    assert c_now == snapshot(d_dir)
+    assert c_now["sessions"].keys() == s.keys() and c_now["tags"] == a_now["tags"]
+
     # The merged sessions count as the desktop's own: in stats, the API, exports.
     assert ok("stats", "--group", "week", data_dir=a_dir) == ok("stats", "--group", "week",
                                                                  data_dir=b_dir)
