@@ -207,6 +207,11 @@ def test_two_machines_merged_either_way_end_identical(tmp_path):
         own_html = page.get(f"{server.url}/sessions/{sorted(b_sessions)[1]}",
                             headers=NAVIGATE, timeout=10).text
         assert "From your machine" not in own_html
+        untagged = {sid for sid, one in s.items() if one["tag"] is None
+                    and one["machine"] == laptop_id}
+        assert untagged, "some of the laptop's sessions wait for a verdict"
+        review = page.get(f"{server.url}/review", headers=NAVIGATE, timeout=10).text
+        assert any(f'data-id="{sid}"' in review for sid in untagged)
         listed = page.get(f"{server.url}/sessions", headers=NAVIGATE, timeout=10).text
         row = listed[listed.index(f'data-id="{shared[0]}"'):]
         assert 'class="muted machine">from ' in row[:row.index("</li>")]
