@@ -74,6 +74,31 @@ def test_a_plain_batch_is_answered_below_flask_as_flask_answers_it(app, token, l
     assert stored(app) == 4
 
 
+@pytest.mark.parametrize("wish", [False, True])
+def test_an_answer_asking_the_extension_to_change_titles_is_flasks_too(
+        app, token, layers, dashboard, wish):
+    whole, flask_alone, spy = layers
+    bearer = {"Authorization": f"Bearer {token}"}
+    said = {**batch(event())["client"], "titles": not wish}
+    send(whole, json.dumps({"client": said, "events": [event()]}).encode(), **bearer)
+    assert dashboard.patch(f"/api/v1/clients/{said['id']}",
+                           json={"titles": wish}).json["titles_asked"] is wish
+    calls = spy.calls
+    fast = send(whole, json.dumps({"client": said, "events": [event()]}).encode(), **bearer)
+    assert spy.calls == calls, "the plain batch went through Flask"
+    slow = send(flask_alone, json.dumps({"client": said, "events": [event()]}).encode(),
+                **bearer)
+    assert fast == slow
+    assert json.loads(fast[2]) == {"accepted": 1, "duplicates": 0, "rejected": [],
+                                   "settings": {"titles": wish}}
+    # Done as asked: neither answer asks any more.
+    done = {**said, "titles": wish}
+    fast = send(whole, json.dumps({"client": done, "events": [event()]}).encode(), **bearer)
+    slow = send(flask_alone, json.dumps({"client": done, "events": [event()]}).encode(),
+                **bearer)
+    assert fast == slow and "settings" not in json.loads(fast[2])
+
+
 def test_the_answer_keeps_the_hardening_headers(app, token, layers):
     whole, _, _ = layers
     _, headers, _ = send(whole, json.dumps(batch(event())).encode(),

@@ -32,8 +32,8 @@ export const CONTEXT_FIELDS = freeze(["model", "url", "title"]);
 /** The server's bounds: events per batch, counts, active_ms, string lengths. */
 export const LIMITS = freeze({"batch": 1000, "count": 10000000, "active_ms": 3600000, "length": {"model": 100, "url": 2048, "title": 512, "site": 270}, "client_length": {"id": 100, "browser": 100, "extension_version": 50}});
 
-/** The batch's client object: its fields and what each holds (text, count). */
-export const CLIENT_FIELDS = freeze({"id": "text", "browser": "text", "extension_version": "text", "waiting": "count"});
+/** The batch's client object: its fields and what each holds (text, count, flag). */
+export const CLIENT_FIELDS = freeze({"id": "text", "browser": "text", "extension_version": "text", "waiting": "count", "titles": "flag"});
 
 /** Known sites, in the order the options page lists them. */
 export const SITES = freeze([

@@ -8,6 +8,9 @@
 // dropped, its reason kept in the rejected-events log, and the rest goes on. Everything
 // else (server down, 5xx, 429, a strange answer) keeps the events and retries later with
 // backoff via chrome.alarms; a 401 means "not paired" and waits for a new token.
+// Each batch says whether titles are kept (`client.titles`); while the dashboard's Settings
+// page asks for the other choice, the answer carries it (`settings.titles`) and it is
+// applied here as the options page's switch would be: the next batch says it was done.
 
 import { KEYS } from "./storage.js";
 import { serial } from "./serial.js";
@@ -81,7 +84,8 @@ export function flattenErrors(errors, path = "") {
 
 /**
  * The sync engine. `fetch`, `now`, `random` and `crypto` are parameters so tests drive them;
- * `client` resolves to `{id, browser, extension_version}` (each batch adds `waiting`).
+ * `client` resolves to `{id, browser, extension_version}` (each batch adds `waiting` and
+ * `titles`).
  * `onSynced({proved})` runs after each sync that ends well (`proved`: the server proved
  * itself in that run, so nothing needs proving again); it never changes the sync's outcome.
  */
@@ -117,18 +121,30 @@ export function createSync({ api, storage, queue, fetch, client, onSynced = asyn
     });
   }
 
+  /**
+   * Apply what the server's answer asks of this extension (the Settings page's wish), as the
+   * options page's switch would. Only `titles`, true or false; anything else is ignored.
+   */
+  async function applyAsked(asked) {
+    if (asked === null || typeof asked !== "object" || typeof asked.titles !== "boolean") return;
+    const { titles } = asked;
+    await storage.update(KEYS.settings, (current) => (current.sendTitle === titles ? current : { ...current, sendTitle: titles }));
+  }
+
   /** POST one batch; resolves to the response, or a failure result when there was none. */
   async function post(settings, batch) {
     // The dashboard shows what still waits here once this batch is in.
     const waiting = Math.max(0, (await queue.status()).waiting - batch.length);
+    // Read now: an answer earlier in this run may have changed it.
+    const { sendTitle } = await storage.get(KEYS.settings);
     // Titles turned off since these events were queued (when pairing, say) stay here too.
-    const events = settings.sendTitle ? batch : batch.map(({ title, ...event }) => event);
+    const events = sendTitle ? batch : batch.map(({ title, ...event }) => event);
     try {
       return await fetch(endpoint(settings.serverUrl, "/api/v1/events"), {
         method: "POST",
         headers: { "Content-Type": "application/json", Authorization: `Bearer ${settings.token}` },
         // Events queued by an older version may hold lone surrogates: never send one.
-        body: JSON.stringify(wellFormedDeep({ client: { ...(await client()), waiting }, events })),
+        body: JSON.stringify(wellFormedDeep({ client: { ...(await client()), waiting, titles: sendTitle }, events })),
       });
     } catch (error) {
       return { failed: await fail("unreachable", String(error?.message ?? error)) };
@@ -149,6 +165,7 @@ export function createSync({ api, storage, queue, fetch, client, onSynced = asyn
       await logRefused(receiptEntries(batch, body.rejected));
       // Accepted, duplicate and rejected events are all settled: none is sent again.
       await queue.remove(batch.map((event) => event.id));
+      await applyAsked(body.settings);
       return "sent";
     }
     if (response.status === 401 || response.status === 403) {

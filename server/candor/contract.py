@@ -26,7 +26,8 @@ MAX_COUNT = LIMITS["count"]
 MAX_ACTIVE_MS = LIMITS["active_ms"]
 MAX_LENGTHS = dict(LIMITS["length"])
 CLIENT_MAX_LENGTHS = dict(LIMITS["client_length"])
-# The batch's `client` object: who sent it, and how many events it still holds to send.
+# The batch's `client` object: who sent it, how many events it still holds to send, and
+# whether it keeps conversation titles.
 CLIENT_FIELDS = dict(CONTRACT["client_fields"])
 
 SITES = tuple(CONTRACT["sites"])

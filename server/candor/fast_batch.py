@@ -73,6 +73,7 @@ class Client(Struct, forbid_unknown_fields=True):
         Annotated[str, Meta(max_length=CLIENT_MAX_LENGTHS["extension_version"])] | UnsetType
     ) = UNSET
     waiting: Count | UnsetType = UNSET
+    titles: bool | UnsetType = UNSET
 
 
 Event = Union[tuple(EVENT_STRUCTS.values())]  # noqa: UP007 (a union built at run time)

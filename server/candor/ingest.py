@@ -56,6 +56,8 @@ class BatchResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list = field(default_factory=list)
+    # What the sender is asked to change at this sync ({"titles": false}), or None.
+    settings: dict | None = None
 
 
 def check_batch(body):
@@ -184,7 +186,7 @@ def _store(db, events, plan, sender=None):
     """store_events' work, inside a write transaction."""
     result = BatchResult()
     if sender is not None:
-        db.conn.execute(clients.SYNC_UPSERT, sender)
+        result.settings = clients.record_sync(db, sender)
     if not events:
         return result
     known = _existing(db, "events", [e["id"] for e in events])

@@ -602,3 +602,21 @@ def m018(db):
     )
     db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('machine_id', ?)",
                [str(uuid.uuid4())])
+
+
+@journal(name="m019_client_titles")
+def m019(db):
+    """Whether each extension keeps conversation titles, and a change asked of it.
+
+    `clients.titles` is what the extension last said (1 keeps them, 0 leaves them out,
+    NULL: it never said). `titles_wish` is what the Settings page asked of it, carried in
+    the answer to its batches until it says it did (then NULL again): the choice stays the
+    extension's, and its options page can change it back.
+    """
+    _run(
+        db,
+        """
+        ALTER TABLE clients ADD COLUMN titles INTEGER;
+        ALTER TABLE clients ADD COLUMN titles_wish INTEGER
+        """,
+    )

@@ -233,6 +233,15 @@ def load_event(raw):
         raise
 
 
+class StrictBoolean(fields.Boolean):
+    """true or false, and nothing that merely looks like one ("yes", 1, "true")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class ClientSchema(Schema):
     """Which browser and extension sent a batch."""
 
@@ -242,6 +251,8 @@ class ClientSchema(Schema):
         validate=validate.Length(max=CLIENT_MAX_LENGTHS["extension_version"]))
     waiting = _count(metadata={
         "description": "Events the extension still holds to send after this batch"})
+    titles = StrictBoolean(metadata={
+        "description": "Whether it keeps conversation titles (its own choice, in its options)"})
 
 
 class BatchEnvelopeSchema(Schema):
@@ -268,12 +279,23 @@ class RejectedEventSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
+class AskedSettingsSchema(Schema):
+    """Settings the Settings page asks an extension to change at this sync."""
+
+    titles = fields.Boolean(metadata={
+        "description": "Keep conversation titles (true) or leave them out (false)"})
+
+
 class BatchResultSchema(Schema):
     """What happened to each event of a batch."""
 
     accepted = fields.Integer(required=True)
     duplicates = fields.Integer(required=True)
     rejected = fields.List(fields.Nested(RejectedEventSchema), required=True)
+    settings = fields.Nested(AskedSettingsSchema, metadata={
+        "description": "Present only while the Settings page asks this extension to change "
+                       "a setting it reported otherwise (its `client` object): it applies it, "
+                       "and its next batch says so"})
 
 
 class SessionSchema(Schema):
@@ -586,6 +608,12 @@ class ClientStatusSchema(Schema):
                               metadata={"description": "When its last batch arrived (null: none)"})
     waiting = fields.Integer(dump_only=True, allow_none=True, metadata={
         "description": "Events it still held to send after its last batch"})
+    titles = fields.Boolean(dump_only=True, allow_none=True, metadata={
+        "description": "Whether it keeps conversation titles, as its last batch said "
+                       "(null: it never said)"})
+    titles_asked = fields.Boolean(dump_only=True, allow_none=True, metadata={
+        "description": "What the Settings page asked of it about titles, until a batch says "
+                       "it was done (null: nothing asked)"})
 
 
 class ClientListSchema(Schema):
@@ -620,15 +648,6 @@ class LoginSchema(Schema):
 
 class LoginListSchema(Schema):
     logins = fields.List(fields.Nested(LoginSchema), dump_only=True)
-
-
-class StrictBoolean(fields.Boolean):
-    """true or false, and nothing that merely looks like one ("yes", 1, "true")."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid")
-        return value
 
 
 class AgentSourceSchema(Schema):

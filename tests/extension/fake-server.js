@@ -35,6 +35,11 @@ export function fakeServer({ token = "secret" } = {}) {
     proofKey: token,
     proofMode: "answer",
     pairingCodes: new Map(), // code → token, single use
+    // What the Settings page asks of the extension about titles (true, false, or null:
+    // nothing): answers carry it until a batch's client says it was done.
+    titlesWish: null,
+    // Overrides the answer's `settings` member when set (to test odd answers).
+    answerSettings: undefined,
     hung: [],
     // What GET /api/v1/summary answers: this week's figures, the goals, the sessions to review.
     summary: {
@@ -83,6 +88,9 @@ export function fakeServer({ token = "secret" } = {}) {
           receipt.accepted += 1;
         }
       });
+      if (body.client.titles === server.titlesWish) server.titlesWish = null;
+      if (server.titlesWish !== null) receipt.settings = { titles: server.titlesWish };
+      if (server.answerSettings !== undefined) receipt.settings = server.answerSettings;
       // "hang": the server committed, but the answer never reaches the (killed) worker.
       if (server.mode === "hang") return new Promise((resolve) => server.hung.push(resolve));
       return reply(200, receipt);

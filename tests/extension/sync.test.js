@@ -42,7 +42,7 @@ test("queued events are sent with the token and client, then leave the queue", a
   const [request] = server.requests;
   assert.equal(request.url, "http://127.0.0.1:5765/api/v1/events");
   assert.equal(request.headers.Authorization, "Bearer secret");
-  assert.deepEqual(request.body, { client: { ...CLIENT, waiting: 0 }, events });
+  assert.deepEqual(request.body, { client: { ...CLIENT, waiting: 0, titles: true }, events });
   assert.equal((await queue.status()).waiting, 0);
 });
 
@@ -68,6 +68,62 @@ test("titles turned off after events were queued are not sent with them", async 
   const [sent] = server.requests[0].body.events;
   assert.equal(sent.title, undefined);
   assert.equal(sent.url, "https://chatgpt.com/c/1");
+});
+
+test("asked to leave titles out, it does so at once, for events still waiting too, and says so", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  await storage.update(KEYS.settings, (s) => ({ ...s, sites: { claude: false }, sendUrl: false }));
+  await queue.append(Array.from({ length: 1_001 }, () => ({ ...event("prompt"), title: "Plans for Q3" })));
+  server.titlesWish = false;
+  await sync.syncNow();
+  const [first, ...later] = server.requests;
+  assert.equal(first.body.client.titles, true);
+  assert.ok(first.body.events.every((e) => e.title === "Plans for Q3"), "sent before it was asked");
+  assert.equal(later.length, 2);
+  for (const request of later) {
+    assert.equal(request.body.client.titles, false, "the next batches say titles are left out");
+    assert.ok(request.body.events.every((e) => !("title" in e)), "waiting events lose their titles");
+  }
+  assert.equal(server.titlesWish, null, "the server saw it done");
+  // The same change as the options page's switch: the other settings stay as they were.
+  const settings = await storage.get(KEYS.settings);
+  assert.deepEqual([settings.sendTitle, settings.sendUrl, settings.sites], [false, false, { claude: false }]);
+});
+
+test("asked to keep titles, it keeps them from then on and its next batch says so", async () => {
+  const api = fakeChrome();
+  const server = fakeServer();
+  await paired(api);
+  const { storage, queue, sync } = worker(api, server);
+  await storage.update(KEYS.settings, (s) => ({ ...s, sendTitle: false }));
+  await queue.append([{ ...event("prompt"), title: "Plans for Q3" }]);
+  server.titlesWish = true;
+  await sync.syncNow();
+  assert.equal(server.requests[0].body.client.titles, false);
+  assert.equal("title" in server.requests[0].body.events[0], false);
+  assert.equal((await storage.get(KEYS.settings)).sendTitle, true);
+  await queue.append([{ ...event("prompt"), title: "Plans for Q4" }]);
+  await sync.syncNow();
+  assert.equal(server.requests[1].body.client.titles, true);
+  assert.equal(server.requests[1].body.events[0].title, "Plans for Q4");
+  assert.equal(server.titlesWish, null);
+});
+
+test("an answer asking anything but titles true or false changes nothing", async () => {
+  for (const asked of [{ titles: "no" }, { titles: 0 }, { titles: null }, { urls: false }, null, "titles", [false]]) {
+    const api = fakeChrome();
+    const server = fakeServer();
+    await paired(api);
+    const { storage, queue, sync } = worker(api, server);
+    const before = await storage.get(KEYS.settings);
+    await queue.append([event("prompt")]);
+    server.answerSettings = asked;
+    assert.equal((await sync.syncNow()).status, "ok", JSON.stringify(asked));
+    assert.deepEqual(await storage.get(KEYS.settings), before, JSON.stringify(asked));
+  }
 });
 
 test("batches hold at most 500 events", async () => {

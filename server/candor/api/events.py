@@ -27,8 +27,11 @@ def post_events():
     except ingest.BadBatch as bad:
         abort(422, message="The batch is malformed; nothing was stored.",
               errors={"json": bad.errors})
-    return {"accepted": result.accepted, "duplicates": result.duplicates,
-            "rejected": result.rejected}
+    answer = {"accepted": result.accepted, "duplicates": result.duplicates,
+              "rejected": result.rejected}
+    if result.settings is not None:
+        answer["settings"] = result.settings
+    return answer
 
 
 class Express:
@@ -70,9 +73,16 @@ class Express:
         if result is None:
             return self.wsgi_app(environ, start_response)
         body = (f'{{"accepted":{result.accepted},"duplicates":{result.duplicates},'
-                f'"rejected":[]}}\n').encode()
+                f'"rejected":[]{_settings_member(result.settings)}}}\n').encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         if origin is not None:  # as flask-cors answers an extension
             headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
         start_response("200 OK", headers)
         return [body]
+
+
+def _settings_member(settings):
+    """The answer's `settings` member as Flask writes it (after `rejected`), or ''."""
+    if settings is None:
+        return ""
+    return f',"settings":{{"titles":{"true" if settings["titles"] else "false"}}}'
