@@ -322,3 +322,10 @@ def test_export_for_merge_takes_no_coach_options_and_pipes(tmp_path):
     sent = json.loads(piped.stdout)
     assert said.startswith(f"Merged standard input from {sent['machine']['name']}: "
                            f"{len(sent['sessions'])} new sessions"), said
+
+
+def test_a_merge_file_carries_every_column_of_an_event():
+    from candor import merge
+
+    assert set(merge.EVENT_COLUMNS) == set(ingest.EVENT_COLUMNS), \
+        "an event column the merge file does not carry: add it to merge.EVENT_COLUMNS"

@@ -46,7 +46,11 @@ _KEY_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 256 random bits, URL-safe bas
 _SIGNED_AS = f"{FORMAT}/{VERSION}\n".encode()
 _CHAIN_SEED = f"{FORMAT}/{VERSION}"
 
-EVENT_COLUMNS = ingest.EVENT_COLUMNS
+# An event's columns as stored (ingest.EVENT_COLUMNS when this format was made; a column
+# added there later travels once added here, with the format's version and _Event).
+EVENT_COLUMNS = ("id", "session_id", "type", "ts", "site", "active_ms", "prompt_chars",
+                 "response_chars", "est_tokens", "fingerprint", "model", "url", "title",
+                 "client_id", "received_at", "tokenizer")
 # An agent session's records, by table, without their session id (the record's).
 AGENT_COLUMNS = {
     "agent_requests": ("site", "key", "ts", "model", "tokens_in", "tokens_out",
