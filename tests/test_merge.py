@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 import requests
 from support import NAVIGATE, start_server
 
-from candor import coach, config, demo, export, ingest, journal
+from candor import coach, config, demo, export, ingest, journal, merge
 from candor.db import connect
 
 HOUR = 3_600_000
@@ -325,7 +325,5 @@ def test_export_for_merge_takes_no_coach_options_and_pipes(tmp_path):
 
 
 def test_a_merge_file_carries_every_column_of_an_event():
-    from candor import merge
-
     assert set(merge.EVENT_COLUMNS) == set(ingest.EVENT_COLUMNS), \
         "an event column the merge file does not carry: add it to merge.EVENT_COLUMNS"
