@@ -2,8 +2,8 @@
 
 import json
 import os
-import threading
-import time
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -413,7 +413,24 @@ def test_the_review_queue_lists_agent_sessions_with_their_exact_counts(run, clie
     assert "4,300 cache reads" in page
 
 
-def test_files_read_by_other_processes_make_the_same_journal(run, tmp_path, monkeypatch):
+# A scan in a process of its own, as `candor agents scan` runs (this test process runs
+# other tests' threads, and a process with threads never forks its readers).
+_SCAN_ALONE = """
+import sys
+from candor.agents import scan
+from candor.db import connect
+scan.FILES_PER_COMMIT = 2
+scan.PARALLEL_BYTES = int(sys.argv[3])
+db = connect(sys.argv[1])
+try:
+    report = scan.scan(db, "claude-code", [sys.argv[2]], readers=int(sys.argv[4]))
+finally:
+    db.close()
+print(report.readers, report.files_read, report.requests, len(report.skipped))
+"""
+
+
+def test_files_read_by_other_processes_make_the_same_journal(run, tmp_path):
     from candor.agents import scan
 
     folder = run.home / ".claude" / "projects"
@@ -423,24 +440,16 @@ def test_files_read_by_other_processes_make_the_same_journal(run, tmp_path, monk
             claude_user(s, n), claude_assistant(s, f"msg_c{n}", f"req_c{n}", n + 1,
                                                 (n, 10 * n, 100, 1_000), tool=f"toolu_c{n}"),
             claude_assistant(A, "msg_2", "req_2", 3.6, (1, 50, 100, 1_000), sidechain=True)])
-    monkeypatch.setattr(scan, "FILES_PER_COMMIT", 2)
     journals = {}
     for readers, new_bytes in ((1, scan.PARALLEL_BYTES), (2, 0)):
-        monkeypatch.setattr(scan, "PARALLEL_BYTES", new_bytes)
         data_dir = tmp_path / f"data-{readers}"
         data_dir.mkdir()
-        db = connect(str(data_dir / "candor.db"))
-        try:
-            # A scanner thread an earlier test stopped may still be ending its round.
-            deadline = time.monotonic() + 30
-            while threading.active_count() > 1 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert threading.active_count() == 1, "a thread left running: no process forks"
-            report = scan.scan(db, "claude-code", [str(folder)], readers=readers)
-        finally:
-            db.close()
-        assert report.readers == (0 if readers == 1 else 2)
-        assert (report.files_read, report.requests, report.skipped) == (7, 9, [])
+        done = subprocess.run(
+            [sys.executable, "-c", _SCAN_ALONE, str(data_dir / "candor.db"), str(folder),
+             str(new_bytes), str(readers)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        # readers used (0: read in this process), files read, requests, lines skipped
+        assert done.stdout.split() == [str(0 if readers == 1 else 2), "7", "9", "0"]
         journals[readers] = everything(data_dir)
         for table in ("_sqlite_migrations", "meta"):  # when each ran, the journal's own id
             journals[readers].pop(table, None)
