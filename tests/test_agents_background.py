@@ -148,7 +148,7 @@ def test_the_settings_page_shows_sessions_and_when_last_seen(dashboard, app, hom
     claude_row = page[page.index('<tr data-source="claude-code">'):]
     claude_row = claude_row[:claude_row.index("</tr>")]
     assert '<td data-label="Sessions">1</td>' in claude_row
-    assert " 09 Mar, " in claude_row or " 10 Mar, " in claude_row  # in the journal's zone
+    assert " 9 Mar 2026, " in claude_row or " 10 Mar 2026, " in claude_row  # journal's zone
 
 
 # The background scanner

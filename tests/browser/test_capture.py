@@ -50,7 +50,7 @@ def test_chatgpt_prompt_response_copy_and_model_are_counted(browser):
     )
     assert {e["site"] for e in events} == {"chatgpt"}
     assert response["url"].startswith("https://chatgpt.com/c/")
-    assert "title" not in response, "titles are off by default"
+    assert response.get("title"), "titles are kept by default"
 
     everything = str(browser.storage("local")) + str(browser.storage("session"))
     assert SENTINEL not in everything
