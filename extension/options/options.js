@@ -185,8 +185,12 @@ $("clear-rejected").addEventListener("click", async () => {
   renderRejected();
 });
 
-// Sync runs in the background: show what it did while this page is open.
+// Sync runs in the background: show what it did while this page is open (the dashboard's
+// Settings page may have changed the titles switch through it).
 storage.watch(KEYS.rejectedLog, () => renderRejected());
 storage.watch(KEYS.syncState, () => renderSync());
+storage.watch(KEYS.settings, (settings) => {
+  $("send-title").checked = settings.sendTitle;
+});
 
 render();
