@@ -6,8 +6,15 @@ from marshmallow import Schema, fields, validate
 
 from .. import coach, report
 from ..db import get_db
-from ..schemas import DateRangeSchema, StatsQuerySchema, StatsSchema
+from ..schemas import (
+    DateRangeSchema,
+    SessionPageSchema,
+    SessionQuerySchema,
+    StatsQuerySchema,
+    StatsSchema,
+)
 from .body import Blueprint
+from .sessions import page_of
 
 blp = Blueprint("journals", __name__, url_prefix="/api/v1", description="Imported journals")
 
@@ -70,6 +77,24 @@ def journal_stats(query, name):
     jdb = _journal_db(name)
     try:
         return report.stats(jdb, query.get("from_"), query.get("to"), query.get("group"))
+    finally:
+        jdb.close()
+
+
+@blp.route("/journals/<string:name>/sessions")
+@blp.arguments(SessionQuerySchema, location="query")
+@blp.response(200, SessionPageSchema)
+def journal_sessions(query, name):
+    """One imported journal's sessions, newest first, filtered as /api/v1/sessions are.
+
+    The same query parameters, a page at a time; `from` and `to` are dates in the
+    worker's time zone (the journal's `time_zone`), not this machine's. `q` finds only
+    what the export kept: nothing in titles (nor agent projects) or notes its owner left
+    out. The sessions have no `machine`: an export doesn't say.
+    """
+    jdb = _journal_db(name)
+    try:
+        return page_of(jdb, query, leave_out=("machine",))
     finally:
         jdb.close()
 

@@ -42,14 +42,12 @@ def _not_found(session_id):
     abort(404, message=f"No session {session_id}.")
 
 
-@blp.route("/sessions")
-@blp.arguments(SessionQuerySchema, location="query")
-@blp.response(200, SessionPageSchema)
-def list_sessions(query):
-    """Sessions overlapping the local dates, newest first, a page at a time."""
+def page_of(db, query, leave_out=()):
+    """The answer to a SessionQuerySchema query on `db`: a page of sessions, each without
+    the fields `leave_out` names, and the cursor of the next."""
     try:
         sessions, next_cursor = journal.list_sessions(
-            get_db(), from_day=query.get("from_"), to_day=query.get("to"),
+            db, from_day=query.get("from_"), to_day=query.get("to"),
             site=query.get("site"), tag=query.get("tag"), signal=query.get("signal"),
             limit=query["limit"], most_signals=query["sort"] == "signals",
             cursor=query.get("cursor"), kind=query.get("kind"), q=query.get("q"),
@@ -58,7 +56,19 @@ def list_sessions(query):
     except journal.BadCursor:
         abort(422, message="Bad cursor.",
               errors={"query": {"cursor": ["Not a cursor from this server."]}})
-    return jsonify({"sessions": [listed(s) for s in sessions], "next_cursor": next_cursor})
+    shown = [listed(s) for s in sessions]
+    for s in shown:
+        for name in leave_out:
+            s.pop(name, None)
+    return jsonify({"sessions": shown, "next_cursor": next_cursor})
+
+
+@blp.route("/sessions")
+@blp.arguments(SessionQuerySchema, location="query")
+@blp.response(200, SessionPageSchema)
+def list_sessions(query):
+    """Sessions overlapping the local dates, newest first, a page at a time."""
+    return page_of(get_db(), query)
 
 
 @blp.route("/sessions", methods=["DELETE"])

@@ -197,19 +197,24 @@ def _session_filters():
     return {name: value for name, value in chosen.items() if value}
 
 
-@bp.route("/sessions")
-def sessions():
-    """Every session, chat and agent, newest first: filtered, searched, tagged in place."""
-    db = get_db()
+def _filtered(db):
+    """A page of sessions as the query string's filters and cursor ask, and what the filter
+    form needs: the Sessions page's, and an imported journal's (its days in its zone)."""
     chosen = _session_filters()
     found, next_cursor = _page(db, **chosen)
     # The address of the next page: these filters, as the query string names them.
     named = {{"from_day": "from", "to_day": "to"}.get(k, k): str(v) for k, v in chosen.items()}
     sites = sorted(journal.sites(db), key=lambda site: contract.site_name(site).casefold())
-    return render_template("sessions.html", sessions=found, next_cursor=next_cursor,
-                           chosen=named, paged=bool(request.args.get("cursor")), sites=sites,
-                           signal_names=signals.NAMES, labels=all_labels(db),
-                           tags=TAG_FILTERS, kinds=KIND_FILTERS)
+    return {"sessions": found, "next_cursor": next_cursor, "chosen": named,
+            "paged": bool(request.args.get("cursor")), "sites": sites,
+            "signal_names": signals.NAMES, "labels": all_labels(db), "tags": TAG_FILTERS,
+            "kinds": KIND_FILTERS}
+
+
+@bp.route("/sessions")
+def sessions():
+    """Every session, chat and agent, newest first: filtered, searched, tagged in place."""
+    return render_template("sessions.html", **_filtered(get_db()))
 
 
 def _span_seconds(session):
@@ -263,15 +268,26 @@ def journal_overview(name):
         return _overview(jdb, imported=details)
 
 
+def _left_out(redaction):
+    """What an imported journal's search can't look in, in words ('' when the export kept
+    titles and notes)."""
+    gone = [what for what in ("titles", "notes") if what in redaction]
+    kept = [what for what in ("titles", "notes") if what not in gone]
+    if not gone:
+        return ""
+    return (f"Its owner left {' and '.join(gone)} out of the export: "
+            + (f"the search looks in {kept[0]} only." if kept else "there is nothing to search."))
+
+
 @bp.route("/journals/<string:name>/sessions")
 def journal_sessions(name):
-    """An imported journal's sessions, newest first, read-only."""
+    """An imported journal's sessions, newest first, read-only: filtered and searched as the
+    Sessions page is, its dates in its worker's zone."""
     with _imported(name) as (details, jdb):
-        sessions, next_cursor = journal.list_sessions(
-            jdb, limit=100, cursor=request.args.get("cursor") or None)
         changes = details["changes"] or {"new": [], "retagged": []}
-        return render_template("journal_sessions.html", imported=details, sessions=sessions,
-                               next_cursor=next_cursor, new_ids=set(changes["new"]),
+        return render_template("journal_sessions.html", imported=details, **_filtered(jdb),
+                               search_hint=_left_out(details["redaction"]),
+                               new_ids=set(changes["new"]),
                                retagged={c["id"]: c["from"] for c in changes["retagged"]})
 
 
