@@ -8,6 +8,7 @@ import time
 import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+from support import event
 from test_sync import by_type, have_a_session, wait_until_synced
 
 from conftest import open_fixture
@@ -113,3 +114,40 @@ def test_titles_left_out_from_the_settings_page_reach_the_extension_at_its_next_
         serious = [v["id"] for v in Axe().run(settings).response["violations"]
                    if v["impact"] in ("serious", "critical")]
         assert serious == [], (scheme, serious)
+
+
+def test_every_paired_extension_is_asked_at_once_and_each_shows_done_when_it_says(
+        live_server, page):
+    def sync(client_id, browser, titles):
+        """A batch as an extension sends it, saying whether it keeps titles; the answer."""
+        answer = requests.post(f"{live_server.url}/api/v1/events", headers=live_server.headers(),
+                               timeout=5, json={"client": {
+                                   "id": client_id, "browser": browser,
+                                   "extension_version": "0.9.0", "waiting": 0, "titles": titles},
+                                   "events": [event()]})
+        assert answer.status_code == 200
+        return answer.json()
+
+    sync("chrome-install", "chrome", True)
+    sync("firefox-install", "firefox", False)
+    page.goto(live_server.login_link())
+    page.goto(f"{live_server.url}/settings")
+    rows = page.locator("ul.title-choices li")
+    expect(rows).to_have_count(2)
+    chrome, firefox = rows.filter(has_text="Chrome"), rows.filter(has_text="Firefox")
+    expect(chrome).to_contain_text("it keeps titles")
+    expect(firefox).to_contain_text("it leaves titles out")
+
+    page.get_by_role("button", name="Leave titles out").click()
+    expect(page.locator("#titles-status")).to_have_text(
+        "Asked: every extension leaves titles out from its next sync.")
+    expect(chrome).to_contain_text("asked to leave titles out: waiting for its next sync")
+    expect(chrome.get_by_role("checkbox")).not_to_be_checked()
+    expect(firefox).to_contain_text("it leaves titles out")
+
+    assert sync("chrome-install", "chrome", True)["settings"] == {"titles": False}
+    assert "settings" not in sync("chrome-install", "chrome", False)
+    expect(page.locator("#titles-status")).to_have_text(
+        "Done: the Chrome extension now leaves titles out.", timeout=15_000)
+    expect(chrome).to_contain_text("it leaves titles out")
+    assert page.errors == []
