@@ -197,9 +197,3 @@ rows().forEach((row, i) => {
 });
 countUntagged();
 select(0);
-
-// The Sessions page's filters go into its address (to bookmark a view): the empty ones stay out.
-const filters = document.querySelector("form.filters");
-filters?.addEventListener("formdata", (event) => {
-  for (const [name, value] of [...event.formData]) if (!value) event.formData.delete(name);
-});
