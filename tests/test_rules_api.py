@@ -46,6 +46,9 @@ def test_rules_are_created_listed_and_deleted(client):
     assert [x["field"] for x in client.get("/api/v1/rules").json["rules"]] == ["site"]
     r = client.delete(f"/api/v1/rules/{made['id']}")
     assert r.status_code == 404 and r.json["message"]
+    for beyond in (0, 2**63, 10**32):  # ids no rule can have, SQLite's integers included
+        r = client.delete(f"/api/v1/rules/{beyond}")
+        assert r.status_code == 404 and r.json["message"], beyond
 
 
 def test_a_bad_rule_is_a_422_naming_its_field(client):

@@ -159,6 +159,8 @@ def add_rule(db, rule, now_ms=None):
 def remove_rule(db, rule_id):
     """Delete a rule. The labels it added stay (they are the session's now); the tags it
     suggested go, unless another rule suggests one too. Raises NotFound."""
+    if not 0 < rule_id < 2**63:  # no such row, and SQLite can't even bind it
+        raise NotFound(rule_id)
     with write(db):
         action = db.conn.execute("SELECT action FROM rules WHERE id = ?", [rule_id]).fetchone()
         if action is None:
