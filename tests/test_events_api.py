@@ -42,6 +42,7 @@ def test_accepts_a_batch_and_builds_the_session(client):
         ("activity", "09:00:35"), ("copy", "09:00:40"), ("activity", "09:00:50"),
         ("session_end", "09:01:00")]
     assert s.pop("tag_history") == [] and s.pop("signals") == []
+    assert s.pop("machine")["this"] is True  # made here, not merged in from another machine
     assert s == {
         "id": sid, "site": "chatgpt",
         "started_at": "2026-11-20T09:00:00.000+00:00",
@@ -53,7 +54,9 @@ def test_accepts_a_batch_and_builds_the_session(client):
         # A chat session: the agent sessions' figures are none.
         "kind": "chat", **dict.fromkeys(("tokens_in", "tokens_out", "tokens_cache_read",
                                          "tokens_cache_write", "tokens_reasoning", "requests",
-                                         "tool_calls", "models", "project")),
+                                         "tool_calls", "models", "project", "edits",
+                                         "lines_changed", "commits", "pull_requests")),
+        "labels": [], "suggested_tag": None,
     }
 
 
