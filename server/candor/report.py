@@ -11,12 +11,12 @@ with integer arithmetic, using the zone's UTC offset for each stretch of the ran
 import time
 from datetime import date, datetime, timedelta
 
-from . import time_zone
+from . import labels, time_zone
 from .journal import range_ms
 from .migrations import BUCKET_SECONDS
 
 TAGS = ("real", "busywork", "unsure", None)
-GROUPS = ("day", "week", "site", "hour")
+GROUPS = ("day", "week", "site", "hour", "label")
 _DAY = 86_400
 _EPOCH_DAY = date(1970, 1, 1)
 
@@ -110,8 +110,14 @@ def stats(db, from_day=None, to_day=None, group=None, kind=None):
     both days); a session counts once, in the group where it started. `kind` (chat or
     agent) counts only those sessions: the per-day totals don't tell kinds apart, so
     days and weeks then come from the buckets too. Agent sessions' cache reads are
-    `tokens_cache_read`, apart from est_tokens.
+    `tokens_cache_read`, apart from est_tokens. By label, a session counts under each of
+    its labels (so the groups add up to more than the whole) and unlabelled ones under
+    `(none)`.
     """
+    if group == "label":
+        result = stats(db, from_day, to_day, kind=kind)
+        result["groups"] = _by_label(db, from_day, to_day, kind)
+        return result
     cells = {}  # group key -> tag -> [active_ms, est_tokens, sessions]
     if group in (None, "day", "week") and kind is None:
         for key, tag, ms, tokens, n in _from_day_totals(db, group, from_day, to_day):
@@ -135,6 +141,29 @@ def stats(db, from_day=None, to_day=None, group=None, kind=None):
     if group:
         result["groups"] = _groups(group, cells, from_day, to_day)
     return result
+
+
+def _by_label(db, from_day, to_day, kind=None):
+    """The groups of stats(group="label"), most active time first."""
+    start, end = bounds(db, from_day, to_day)
+    cells = {}
+    # Each session's rows once per label: a LEFT JOIN gives unlabelled sessions one NULL.
+    for key, tag, ms, tokens in db.conn.execute(
+            f"SELECT coalesce(l.label, '{labels.NONE}'), b.tag, SUM(b.ms), SUM(b.tokens) FROM ("
+            "  SELECT session_id, tag, SUM(active_ms) AS ms, SUM(est_tokens) AS tokens"
+            "  FROM session_buckets WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2"
+            ") b JOIN sessions s ON s.id = b.session_id "
+            "LEFT JOIN session_labels l ON l.session_id = b.session_id "
+            f"WHERE {'s.kind = ?' if kind else 'true'} GROUP BY 1, 2",
+            [start, end] + ([kind] if kind else [])):
+        cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[:2] = ms, tokens
+    for key, tag, n in db.conn.execute(
+            f"SELECT coalesce(l.label, '{labels.NONE}'), s.tag, COUNT(*) FROM sessions s "
+            "LEFT JOIN session_labels l ON l.session_id = s.id "
+            f"WHERE s.started_at >= ? AND s.started_at < ? AND {'s.kind = ?' if kind else 'true'} "
+            "GROUP BY 1, 2", [start * 1000, end * 1000] + ([kind] if kind else [])):
+        cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] = n
+    return _groups("label", cells, from_day, to_day)
 
 
 def _key_sql(group, column, stretches):
@@ -212,7 +241,7 @@ def _session_counts(db, group, start, end, stretches, kind=None):
 
 
 def _groups(group, cells, from_day, to_day):
-    if group == "site":
+    if group in ("site", "label"):
         groups = [{"key": k, **summarize(v)} for k, v in cells.items()]
         return sorted(groups, key=lambda g: -(g["real_seconds"] + g["busywork_seconds"]
                                                + g["unsure_seconds"] + g["untagged_seconds"]))
