@@ -249,19 +249,25 @@ def test_forgetting_everything_says_what_it_deleted_and_what_it_kept(app, client
     worker.close()
     coach.import_file(db, app.config["DATA_DIR"], path)
 
+    rule = {"field": "site", "match": "glob", "pattern": "chat*", "action": "label",
+            "value": "chats"}
+    assert client.post("/api/v1/rules", json=rule).status_code == 201
+    client.put("/api/v1/settings/goals", json={"value_ratio": 0.7})
     r = client.delete("/api/v1/sessions", query_string={"confirm": "forget everything"})
     assert r.status_code == 200
     assert r.json == {
         "forgotten": 3,
         "deleted": {"sessions": 3, "events": 6, "tag_changes": 2, "coach_session_notes": 1},
         "kept": ["coach_week_notes", "imported_journals", "token", "forgotten_sessions",
-                 "backups"],
+                 "backups", "rules", "settings", "merge_key"],
     }
     # What it says it kept is there; what it says it deleted is gone.
     assert [(n["kind"], n["key"]) for n in coach.notes(db)] == [("week", "2026-W45")]
     assert [j["name"] for j in coach.journals(db)] == ["ada"]
     assert client.get("/api/v1/journals/ada/stats").status_code == 200
     assert client.get("/api/v1/stats").status_code == 200  # the same token still works
+    assert [x["value"] for x in client.get("/api/v1/rules").json["rules"]] == ["chats"]
+    assert client.get("/api/v1/settings/goals").json["value_ratio"] == 0.7
     assert db.conn.execute("SELECT count(*) FROM forgotten_sessions").fetchone()[0] == 3
     for table in ("sessions", "events", "session_buckets", "tag_changes", "day_totals"):
         assert db.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
@@ -339,12 +345,14 @@ def test_the_settings_page_says_what_forgetting_everything_deletes_and_keeps(das
     page = dashboard.get("/settings").get_data(as_text=True)
     card = page[page.index('id="forget-what"'):page.index('id="forget-everything"')]
     said = " ".join(card.split())
-    for deleted in ("events", "active time", "tag history", "a coach's notes on them"):
+    for deleted in ("events", "active time", "tag history", "labels", "a coach's notes on them"):
         assert deleted in said.split("It keeps")[0], deleted
     # One phrase per entry of the API's "kept".
     kept = {"coach_week_notes": "a coach's notes on your weeks",
             "imported_journals": "journals you imported", "token": "its token",
-            "forgotten_sessions": "ids of the forgotten sessions", "backups": "your backups"}
+            "forgotten_sessions": "ids of the forgotten sessions", "backups": "your backups",
+            "rules": "your rules", "settings": "your settings",
+            "merge_key": "the merge key your machines share"}
     assert list(kept) == list(journal.KEPT_BY_FORGETTING)
     for phrase in kept.values():
         assert phrase in said.split("It keeps")[1], phrase

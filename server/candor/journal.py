@@ -416,6 +416,9 @@ KEPT_BY_FORGETTING = (
     "token",              # the extension's token and dashboard logins: nothing to pair again
     "forgotten_sessions",  # ids and times only, so that re-sent events stay forgotten
     "backups",            # files written by `candor backup`, which Candor never deletes
+    "rules",              # your rules (what they matched goes with the sessions)
+    "settings",           # time zone, date format, goals, thresholds, your name in exports
+    "merge_key",          # the key your machines share to sign merge files
 )
 
 # A forgotten session's id and when: events re-sent up to the later of that and its

@@ -542,7 +542,7 @@ class ForgottenSchema(Schema):
     kept = fields.List(fields.String(), metadata={
         "description": "What stays: coach_week_notes, imported_journals, token, "
                        "forgotten_sessions (ids and times, so re-sent events stay out), "
-                       "backups"})
+                       "backups, rules, settings, merge_key"})
 
 
 class BulkTagSchema(Schema):
