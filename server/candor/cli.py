@@ -303,20 +303,27 @@ def export_command(fmt, output, from_day, to_day, redact, owner, for_merge, mach
         data = export.build(db, from_day, to_day, redaction)
     finally:
         db.close()
-    text = export.render(data, fmt)
-    if to_stdout:  # whole, once rendered: a pipe never gets half a journal from an error
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
-    else:
-        try:
-            export.write_atomic(target, text)
-        except OSError as error:
-            raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
+    _write_out(export.render(data, fmt), target, to_stdout)
     # On standard error when the journal goes to standard output, so it pipes clean.
     click.echo(f"Exported {plural(len(data['sessions']), 'session')} of {data['owner']} to "
                f"{'standard output' if to_stdout else target} ({fmt}"
                f"{', without ' + ', '.join(sorted(redaction)) if redaction else ''})",
                err=to_stdout)
+
+
+def _write_out(text, target, to_stdout):
+    """Write an export to standard output or, whole or not at all, to `target`.
+
+    Called once the text is rendered: a pipe never gets half a journal from an error.
+    """
+    if to_stdout:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.flush()
+        return
+    try:
+        export.write_atomic(target, text)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
 
 
 def _export_for_merge(output, machine_name=None):
@@ -339,15 +346,7 @@ def _export_for_merge(output, machine_name=None):
         data = merge.build(db, merge.read_key(data_dir, create=True))
     finally:
         db.close()
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if to_stdout:
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.flush()
-    else:
-        try:
-            export.write_atomic(target, text)
-        except OSError as error:
-            raise click.ClickException(f"Cannot write {target}: {error.strerror}") from None
+    _write_out(json.dumps(data, ensure_ascii=False, indent=1) + "\n", target, to_stdout)
     click.echo(f"Exported {plural(len(data['sessions']), 'session')} and "
                f"{plural(len(data['forgotten']), 'forgotten session')} of "
                f"{data['machine']['name']} to {'standard output' if to_stdout else target}, "
