@@ -65,6 +65,8 @@ def serve(port, demo, threads, open_browser):
         start_refresher(app.config["DATABASE"])
         start_applier(app.config["DATABASE"])
         start_scanner(app.config["DATABASE"], app.config["AGENT_ROOTS"])
+        from .writer import Writer
+        Writer(app.config["DATABASE"], channels=threads + 2).start()
         click.echo(f"Candor {__version__} is serving your journal from {data_dir} "
                    f"at http://127.0.0.1:{port}/")
         # Never a login link here: this output often ends up in a log file.

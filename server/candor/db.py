@@ -51,6 +51,7 @@ def _share(db, path):
         if shared is None:
             shared = _write_locks[key] = _Shared()
     db.shared = shared  # keeps the entry alive while this connection is
+    db.journal_path = key
     db.write_lock, db.waiting = shared.write_lock, shared.waiting
 
 
@@ -218,10 +219,39 @@ def write_together(db, fn):
         db.waiting.items.append(item)
     with db.write_lock:
         if not item.done:
-            _run_together(db)
+            try:
+                _run_together(db)
+            except BaseException:
+                # Its transaction never began (the journal stayed locked): the caller
+                # answers that, so this work must not be left for the next group to do.
+                with db.waiting.guard:
+                    if item in db.waiting.items:
+                        db.waiting.items.remove(item)
+                raise
     if item.error is not None:
         raise item.error
     return item.result
+
+
+def write_each(db, fns):
+    """Run each of `fns` on db in one write transaction, each in a savepoint of its own;
+    returns, for each, an object with its `result` or its `error` (writer.py's group).
+
+    If the transaction fails as a whole (the journal stayed locked, the commit failed),
+    that is the error of each.
+    """
+    works = [_Work(fn) for fn in fns]
+    with db.write_lock:
+        with db.waiting.guard:
+            db.waiting.items.extend(works)
+        try:
+            _run_together(db)
+        except Exception as error:
+            with db.waiting.guard:  # those never begun are not left for the next group
+                db.waiting.items = [w for w in db.waiting.items if w not in works]
+            for work in works:
+                work.result, work.error = None, work.error or error
+    return works
 
 
 # Work that arrives while a group runs joins it, this many times at most, before the

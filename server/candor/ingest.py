@@ -13,7 +13,7 @@ from operator import itemgetter
 
 from marshmallow import ValidationError
 
-from . import clients, fast_batch, signals
+from . import clients, fast_batch, signals, writer
 from .db import write_together
 from .migrations import BUCKET_SECONDS
 from .schemas import (
@@ -130,15 +130,28 @@ def ingest(db, raw, now_ms=None):
 def ingest_plain(db, raw, now_ms=None):
     """Store a batch whose every event passes the fast check (fast_batch), as ingest does.
 
-    None, with nothing stored, for any other body: ingest checks those in full.
+    None, with nothing stored, for any other body: ingest checks those in full. Raises
+    writer.WriterGone if the server's writer process ended before answering.
     """
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+
+    def here():
+        work = prepare_plain(raw, now_ms)
+        return work if work is None else write_together(db, work)
+
+    elsewhere = writer.running(getattr(db, "journal_path", None))
+    return here() if elsewhere is None else elsewhere.store(here, "plain", raw, now_ms)
+
+
+def prepare_plain(raw, now_ms):
+    """The write that stores a batch passing the fast check, or None for any other body."""
     decoded = fast_batch.decode(raw)
     if decoded is None:
         return None
     client, good = decoded
     for row in good:
         row["client_id"] = client["id"]
-    return store_events(db, good, now_ms=now_ms, client=client)
+    return prepare(good, now_ms, client)
 
 
 def store_events(db, events, now_ms=None, client=None):
@@ -148,9 +161,23 @@ def store_events(db, events, now_ms=None, client=None):
     belongs to the forgotten part of a session, counts as a duplicate and changes
     nothing. An event of a forgotten session made after it was forgotten (a tab left
     open) goes to the session that follows it (see successor). `client`, the batch's
-    sender, is recorded as synced in the same transaction.
+    sender, is recorded as synced in the same transaction. While `candor serve` runs,
+    its writer process stores them when other batches are being stored (writer.py).
     """
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+
+    def here():
+        work = prepare(events, now_ms, client)
+        return work if isinstance(work, BatchResult) else write_together(db, work)
+
+    elsewhere = writer.running(getattr(db, "journal_path", None))
+    return here() if elsewhere is None else elsewhere.store(here, "events", events, now_ms,
+                                                            client)
+
+
+def prepare(events, now_ms, client=None):
+    """The write that stores `events` (a function of the db, run in a write transaction),
+    or the BatchResult when there is nothing to write."""
     if not events and client is None:
         return BatchResult()
     for event in events:
@@ -160,7 +187,7 @@ def store_events(db, events, now_ms=None, client=None):
     plan = _Rows(events)
     sender = None if client is None else clients.sync_row(client, now_ms)
     # Concurrent batches share one commit; a batch is acknowledged after it.
-    return write_together(db, lambda db: _store(db, events, plan, sender))
+    return lambda db: _store(db, events, plan, sender)
 
 
 def store_within(db, events):

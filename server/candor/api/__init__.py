@@ -10,6 +10,7 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
+from ..writer import WriterGone
 from . import (
     agent_sources,
     clients,
@@ -69,6 +70,9 @@ def init_app(app):
         if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
             return api.handle_http_exception(ServiceUnavailable(
                 "The journal is busy; send the request again shortly."))
+        if isinstance(error, WriterGone):
+            return api.handle_http_exception(ServiceUnavailable(
+                "The journal's writer restarted; send the request again shortly."))
         app.logger.exception("unexpected error")
         return api.handle_http_exception(InternalServerError())
 

@@ -1,0 +1,182 @@
+"""The extension's batches, stored by a process of their own while `candor serve` runs.
+
+Python runs one thread at a time in a process, and SQLite hands that turn back on each
+statement: under load the thread holding the journal's write lock kept waiting for its
+turn behind threads answering other requests, so the whole server waited with it
+(bench/load.py). Here the request threads only read the batch from the socket and
+check who sent it; a writer process, on the other core, decodes, checks and stores it
+and answers with what ingest answers. Batches that arrive together share one commit.
+
+Nothing changes for what is stored or answered: the writer runs ingest's own functions
+on its own connection to the same journal, and a batch is answered only after its
+commit. If the writer dies, the batches it held are answered 503 (the extension sends
+them again; stored events count as duplicates) and the next batch starts a new one.
+Every other write (tags, settings, scans) stays in the server's process; SQLite keeps
+the two apart.
+"""
+
+import multiprocessing
+import os
+import queue
+import threading
+from multiprocessing.connection import wait
+
+_running = {}  # the journal's absolute path -> its Writer, in the server's process
+
+
+class WriterGone(RuntimeError):
+    """The writer process ended before answering: the batch may or may not be stored."""
+
+
+def running(path):
+    """The Writer storing batches for the journal at `path` (absolute), or None (store them
+    in this process)."""
+    return _running.get(path) if _running and path else None
+
+
+class Writer:
+    """The writer process of one journal, with a channel for each request thread."""
+
+    def __init__(self, path, channels):
+        self.path = os.path.abspath(path)
+        self.channels = channels
+        self._lock = threading.Lock()
+        self.process = None
+        self._free = None
+        self._storing = 0  # batches being stored now, here or by the writer
+        self._storing_guard = threading.Lock()
+
+    def start(self):
+        """Start the process and send batches its way from now on."""
+        with self._lock:
+            self._start()
+        _running[self.path] = self
+        return self
+
+    def stop(self):
+        """Store batches in this process again, and end the writer."""
+        _running.pop(self.path, None)
+        with self._lock:
+            if self.process is not None:
+                self.process.terminate()
+                self.process.join(5)
+
+    def _start(self):
+        context = multiprocessing.get_context("spawn")  # never fork a process with threads
+        pairs = [context.Pipe() for _ in range(self.channels)]
+        process = context.Process(target=_serve, args=(self.path, [far for _, far in pairs]),
+                                  name="candor-writer", daemon=True)
+        process.start()
+        for _, far in pairs:
+            far.close()
+        free = queue.SimpleQueue()
+        for near, _ in pairs:
+            free.put(near)
+        self.process, self._free = process, free
+
+    def store(self, here, what, *args):
+        """Store a batch: here() in this process when no other batch is being stored (a
+        lone batch is answered sooner without the trip to the writer, which is idle then),
+        else by the writer, call(what, *args)."""
+        with self._storing_guard:
+            alone = self._storing == 0
+            self._storing += 1
+        try:
+            return here() if alone else self.call(what, *args)
+        finally:
+            with self._storing_guard:
+                self._storing -= 1
+
+    def call(self, what, *args):
+        """Have the writer run `what` (a name in _WORK) on `args`; its answer or its error.
+
+        Raises WriterGone if the writer ended first (a new one is started for the next).
+        """
+        process, free = self.process, self._free
+        try:
+            channel = free.get(timeout=_WAIT_FOR_CHANNEL)
+        except queue.Empty:
+            raise WriterGone("no channel to the writer came free") from None
+        try:
+            channel.send((what, args))
+            failed, answer = channel.recv()
+        except BaseException as error:
+            # A channel left mid-exchange would hand its answer to the next request:
+            # it is closed, and the writer replaced (the old one ends once its last
+            # channel closes).
+            channel.close()
+            with self._lock:
+                if self.process is process:  # not replaced by another thread yet
+                    process.join(0.1)
+                    self._start()
+            if isinstance(error, Exception):
+                raise WriterGone("the writer ended before answering") from None
+            raise
+        free.put(channel)
+        if failed:
+            raise answer
+        return answer
+
+
+# A request waits this long (seconds) for a channel; never, while the writer is well:
+# there are more channels than request threads.
+_WAIT_FOR_CHANNEL = 30
+
+
+def _plain(db, raw, now_ms):
+    from . import ingest
+
+    return ingest.prepare_plain(raw, now_ms)
+
+
+def _events(db, events, now_ms, client):
+    from . import ingest
+
+    return ingest.prepare(events, now_ms, client)
+
+
+# What a request thread may ask: each gives the work to do in the group's transaction,
+# or (None, answer) when there is nothing to write.
+_WORK = {"plain": _plain, "events": _events}
+
+
+def _serve(path, channels):
+    """The writer process: answer each channel's requests until the server is gone."""
+    from .db import connect, write_each
+
+    db = connect(path)
+    parent = multiprocessing.parent_process()
+    channels = list(channels)
+    while channels:
+        ready = wait([*channels, parent.sentinel])
+        if parent.sentinel in ready:
+            return  # the server ended (even killed): so does its writer
+        asked = []
+        for channel in ready:
+            try:
+                what, args = channel.recv()
+            except (EOFError, OSError):
+                channels.remove(channel)
+                continue
+            try:
+                work = _WORK[what](db, *args)
+            except Exception as error:  # a malformed batch: its own answer
+                _answer(channel, True, error)
+                continue
+            if work is None:
+                _answer(channel, False, None)
+            else:
+                asked.append((channel, work))
+        if asked:
+            for (channel, _), done in zip(asked, write_each(db, [w for _, w in asked]),
+                                          strict=True):
+                _answer(channel, done.error is not None, done.error or done.result)
+
+
+def _answer(channel, failed, answer):
+    try:
+        channel.send((failed, answer))
+    except (OSError, ValueError):  # the request thread is gone; so is its channel
+        pass
+    except Exception as error:  # an error that can't be pickled: its message, then
+        channel.send((True, RuntimeError(f"{answer!r} ({error})")))
