@@ -31,7 +31,7 @@ def app():
 class FloorServer:
     """The floor app in its own process on a free port of 127.0.0.1."""
 
-    def __init__(self, threads=4):
+    def __init__(self, threads=8):
         self.port = free_port()
         self.process = subprocess.Popen([sys.executable, __file__, str(self.port), str(threads)])
         if not wait_until_answers(self.process, self.port, "/", seconds=30):

@@ -39,7 +39,7 @@ def wait_until_answers(process, port, path, seconds):
 class Server:
     """A `candor serve` process on a free port, with a throwaway data dir."""
 
-    def __init__(self, data_dir=None, threads=4):
+    def __init__(self, data_dir=None, threads=8):
         self._tmp = None if data_dir else tempfile.TemporaryDirectory(prefix="candor-bench-")
         self.data_dir = Path(data_dir or self._tmp.name)
         self.port = free_port()

@@ -120,7 +120,7 @@ def main():
     with FloorServer() as floor:
         floors.append(latency(*run_clients(floor.address(), args.clients,
                                            args.baseline_seconds)))
-    with Server() as server:  # as `candor serve` runs by default (4 threads)
+    with Server() as server:  # as `candor serve` runs by default (8 threads)
         results, elapsed = run_clients(server.address(), args.clients, args.seconds)
         db = sqlite3.connect(server.data_dir / "candor.db")
         stored = {row[0] for row in db.execute("SELECT id FROM events")}

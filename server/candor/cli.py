@@ -33,7 +33,9 @@ def main():
               help="Port on 127.0.0.1 (default 5765, or CANDOR_PORT).")
 @click.option("--demo", is_flag=True,
               help="Serve a throwaway journal filled with a few weeks of example sessions.")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+# 8: under load a batch holds its thread while the writer process stores it, and more
+# batches in flight share each commit (bench/load.py: 4 threads gave 15% fewer requests/s).
+@click.option("--threads", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Worker threads answering requests.")
 @click.option("--open", "open_browser", is_flag=True,
               help="Also open the dashboard in this machine's browser, logged in.")

@@ -72,7 +72,7 @@ def connect(path):
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     # 8 MiB a connection (SQLite's default is 2): the hot index pages of a busy journal stay
-    # in memory, and five connections (four request threads, the checkpoints) stay small.
+    # in memory, and a connection per request thread and background task stays small.
     conn.execute("PRAGMA cache_size = -8192")
     # Checkpoints normally run in the background (start_checkpoints); this is the
     # safety net should the WAL outgrow 64 MiB anyway.
