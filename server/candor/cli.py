@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, coach, config, export, report, security
+from . import __version__, config, export, report
 from .words import duration, plural
 
 
@@ -110,7 +110,7 @@ def _check_port_free(port):
               help="Replace the token and log every browser out; the extension must pair again.")
 def token(rotate):
     """Print the token the extension and agents use (creating it if missing)."""
-    from . import logins
+    from . import logins, security
 
     data_dir = _data_dir()
     if rotate:
@@ -446,6 +446,7 @@ def verify(file):
               help="Import a journal that fails its check; it is shown as unverified.")
 def import_command(file, name, force):
     """Import a worker's journal (or its newer export) to review it, or a coach's notes."""
+    from . import coach
     from .db import connect
 
     data_dir = _data_dir()
@@ -482,6 +483,7 @@ def import_command(file, name, force):
 @click.option("--coach", "coach_name", required=True, help="Your name, as its owner will see it.")
 def export_notes(journal, output, coach_name):
     """Write your notes on an imported journal to a file its owner can `candor import`."""
+    from . import coach
     from .db import connect
 
     data_dir = _data_dir()

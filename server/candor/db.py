@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from flask import current_app
 
 from . import migrations, time_zone
 
@@ -173,6 +172,8 @@ def start_checkpoints(path, every=0.25, idle_every=1.0):
 
 def get_db():
     """The current thread's database for the current app (opened on first use)."""
+    from flask import current_app  # here: the command line opens journals without Flask
+
     return thread_db(current_app.config["DATABASE"])
 
 

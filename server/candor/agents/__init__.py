@@ -144,6 +144,22 @@ class Records:
     skipped: list = field(default_factory=list)    # "path:line: why"
     lines: int = 0
 
+    def add(self, other):
+        """Take in what another batch of lines said, as if this batch had read them too."""
+        self.requests.extend(other.requests)
+        self.times |= other.times
+        self.tool_calls |= other.tool_calls
+        self.prompts |= other.prompts
+        self.errors |= other.errors
+        self.metrics |= other.metrics
+        for session, (ts, name) in other.projects.items():
+            kept = self.projects.get(session)
+            # The one a session's rebuild would pick of the two: the latest, then by name.
+            if kept is None or (ts, kept[1]) > (kept[0], name):
+                self.projects[session] = (ts, name)
+        self.skipped.extend(other.skipped)
+        self.lines += other.lines
+
     def skip(self, path, line, why):
         """Note a line (or a file, line None) that was skipped, and why."""
         where = f"{path}:{line}" if line else str(path)

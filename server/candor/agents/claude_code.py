@@ -28,7 +28,6 @@ WHOLE_FILES = False
 # before a key can't come from a message's text.
 _TIMESTAMP = b'"timestamp":"'
 _SESSION = b'"sessionId":"'
-_VALUE = re.compile(rb'[^"\\]{1,200}(?=")')
 _USER = b'"type":"user"'
 # A "user" line holding any of these is not a prompt the person typed: a tool's result, a
 # note Claude Code adds (isMeta, a compacted conversation's summary), the agent prompting a
@@ -59,22 +58,9 @@ def _parent_session(path):
     return None
 
 
-def _last_value(line, key):
-    """The text value of the last `key` in a compact JSON line (not inside a string), or None.
-
-    Found from the end, without parsing: the top level's timestamp comes last.
-    """
-    at = line.rfind(key)
-    while at > 0 and line[at - 1] not in b"{,":
-        at = line.rfind(key, 0, at)
-    if at <= 0:
-        return None
-    value = _VALUE.match(line, at + len(key))
-    return value.group().decode("utf-8", "replace") if value else None
-
-
 _USUAL = re.compile(r"(\d{4}-\d\d-\d\dT\d\d):([0-5]\d):([0-5]\d)\.(\d{3})Z", re.ASCII)
 _HOURS = {}  # "2026-03-09T22" -> its seconds since the epoch
+_MINUTES = {}  # "2026-03-09T22:50:" -> its seconds since the epoch (from _USUAL's form)
 _PROJECTS = {}  # (cwd, git branch) -> project()
 # msgspec reads a usage line into these, skipping every other field (message text, tool
 # inputs: most of the line's bytes) without building it; json.loads of those lines was a
@@ -144,33 +130,99 @@ def _decode(line):
         raise BadRecord(f"{found.group(2)} is not {expected}") from None
 
 
-def _first_value(line, key):
-    """The text value of the first `key` in a compact JSON line (not inside a string), or None.
+def _first_raw(line, key):
+    """The bytes of the first `key`'s text value in a compact JSON line (not inside a
+    string), or None; None too for a value of more than 200 bytes or holding an escape.
 
     The top level's sessionId comes near the start, before any nested record.
     """
     at = line.find(key)
     while at > 0 and line[at - 1] not in b"{,":
         at = line.find(key, at + 1)
-    if at <= 0:
+    return None if at <= 0 else _raw_value(line, at + len(key))
+
+
+def _last_raw(line, key):
+    """As _first_raw, for the last `key`: the top level's timestamp comes last."""
+    at = line.rfind(key)
+    while at > 0 and line[at - 1] not in b"{,":
+        at = line.rfind(key, 0, at)
+    return None if at <= 0 else _raw_value(line, at + len(key))
+
+
+def _raw_value(line, start):
+    # 1 to 200 bytes up to the closing quote, none of them a backslash; found without a
+    # regular expression (this runs on every line).
+    end = line.find(b'"', start, start + 201)
+    if end <= start:
         return None
-    value = _VALUE.match(line, at + len(key))
-    return value.group().decode("utf-8", "replace") if value else None
+    value = line[start:end]
+    return None if b"\\" in value else value
+
+
+_TEXTS = {}  # bytes of a session id -> its text: the same few, on line after line
+
+
+def _text(raw):
+    if raw is None:
+        return None
+    found = _TEXTS.get(raw)
+    if found is None:
+        if len(_TEXTS) > 10_000:
+            _TEXTS.clear()
+        found = _TEXTS[raw] = raw.decode("utf-8", "replace")
+    return found
+
+
+_MINUTES_RAW = {}  # b"2026-03-09T22:50:" -> its seconds since the epoch
+
+
+def _when(raw):
+    """_ms() of a timestamp's bytes, the usual form read without making text of it."""
+    start = _MINUTES_RAW.get(raw[:17])
+    if (start is None or len(raw) != 24 or raw[19] != 46 or raw[23] != 90  # "." and "Z"
+            or not raw[17:19].isdigit() or not raw[20:23].isdigit() or raw[17:19] > b"59"):
+        stamp = raw.decode("utf-8", "replace")
+        when = _ms(stamp)
+        if stamp[:17] in _MINUTES:
+            if len(_MINUTES_RAW) > 100_000:
+                _MINUTES_RAW.clear()
+            _MINUTES_RAW[raw[:17]] = _MINUTES[stamp[:17]]
+        return when
+    micros = (start + int(raw[17:19])) * 1_000_000 + int(raw[20:23]) * 1000
+    return int(micros / 1_000_000 * 1000)
 
 
 def _ms(stamp):
-    """ms(stamp), the usual form (2026-03-09T22:50:00.000Z) read here with the hour's start
-    worked out once: ms() on every line took a tenth of a scan's time."""
-    usual = _USUAL.fullmatch(stamp)
-    if usual is None:
+    """ms(stamp), the usual form (2026-03-09T22:50:00.000Z) read here with the minute's
+    start worked out once: ms() on every line took a tenth of a scan's time."""
+    start = _MINUTES.get(stamp[:17])  # "2026-03-09T22:50:"
+    if start is None:
+        usual = _USUAL.fullmatch(stamp)
+        if usual is None:
+            return ms(stamp)
+        start = _minute(stamp[:17])
+    second, milli = stamp[17:19], stamp[20:23]
+    if (len(stamp) != 24 or stamp[19] != "." or stamp[23] != "Z" or not stamp.isascii()
+            or not second.isdigit()
+            or not milli.isdigit() or second > "59"):
         return ms(stamp)
-    hour, minute, second, milli = usual.groups()
+    # As ms() computes it (float seconds, then milliseconds), to the same millisecond.
+    micros = (start + int(second)) * 1_000_000 + int(milli) * 1000
+    return int(micros / 1_000_000 * 1000)
+
+
+def _minute(prefix):
+    """Seconds since the epoch at the start of the minute `prefix` ("2026-03-09T22:50:")."""
+    if len(_MINUTES) > 100_000:
+        _MINUTES.clear()
+        _HOURS.clear()
+    hour = prefix[:13]
     start = _HOURS.get(hour)
     if start is None:
         start = _HOURS[hour] = ms(hour + ":00:00Z") // 1000
-    # As ms() computes it (float seconds, then milliseconds), to the same millisecond.
-    micros = (start + int(minute) * 60 + int(second)) * 1_000_000 + int(milli) * 1000
-    return int(micros / 1_000_000 * 1000)
+    _MINUTES[prefix] = start = start + int(prefix[14:16]) * 60
+    return start
 
 
 def _project(cwd, branch):
@@ -191,11 +243,11 @@ def read_line(path, number, line, place, records):
     if parent == 0:
         parent = place.state["parent"] = _parent_session(path)
     if b'"usage"' not in line:
-        stamp = _last_value(line, _TIMESTAMP)
-        session = parent or _first_value(line, _SESSION)
+        stamp = _last_raw(line, _TIMESTAMP)
+        session = parent or _text(_first_raw(line, _SESSION))
         if stamp and session:
             try:
-                when = _ms(stamp)
+                when = _when(stamp)
             except BadRecord:
                 return
             records.times.add((session, when))

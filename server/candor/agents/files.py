@@ -92,11 +92,19 @@ def open_new_part(place):
 
 def new_lines(handle, place):
     """Yield (line number, bytes without the newline) of the lines after place.offset,
-    moving `place` past them.
+    moving `place` past them (see new_line_chunks)."""
+    for first, lines in new_line_chunks(handle, place):
+        yield from enumerate(lines, first)
 
-    Lines longer than MAX_LINE_BYTES are yielded as None (to be reported and skipped).
-    The file is read READ_BYTES at a time and split in C: a readline() per line cost more
-    than the rest of a scan of hundreds of megabytes.
+
+def new_line_chunks(handle, place):
+    """Yield (number of the first line, [bytes of each line without its newline]) for the
+    lines after place.offset, a chunk at a time, moving `place` past each chunk.
+
+    Lines longer than MAX_LINE_BYTES come as None (to be reported and skipped). The file
+    is read READ_BYTES at a time and split in C, and `place` moves once a chunk: per line,
+    a readline(), or even moving `place`, cost more than the rest of a scan of hundreds of
+    megabytes.
     """
     handle.seek(place.offset)
     start = b""  # a line whose end is not read yet
@@ -109,14 +117,18 @@ def new_lines(handle, place):
                 continue
             place.lines += 1
             place.offset += skipping + end + 1
-            yield place.lines, None
+            yield place.lines, [None]
             skipping, chunk = 0, chunk[end + 1:]
-        lines = (start + chunk if start else chunk).split(b"\n")
+        data = start + chunk if start else chunk
+        lines = data.split(b"\n")
         start = lines.pop()
-        for line in lines:
-            place.lines += 1
-            place.offset += len(line) + 1
-            yield place.lines, (None if len(line) > MAX_LINE_BYTES else line)
+        if lines:
+            first = place.lines + 1
+            place.lines += len(lines)
+            place.offset += len(data) - len(start)
+            if max(map(len, lines)) > MAX_LINE_BYTES:
+                lines = [None if len(line) > MAX_LINE_BYTES else line for line in lines]
+            yield first, lines
         if len(start) > MAX_LINE_BYTES:
             skipping, start = len(start), b""
     # A last line without its newline is read if it is whole already (else still being
@@ -124,7 +136,7 @@ def new_lines(handle, place):
     if start and _whole_object(start):
         place.lines += 1
         place.offset += len(start)
-        yield place.lines, start
+        yield place.lines, [start]
     place.head_hash = _head_hash(handle, min(HEAD_BYTES, place.offset))
 
 

@@ -1,9 +1,9 @@
 """`candor agents scan`: read the agents' logs appended since the last scan into the journal.
 
-Files are read without holding the journal's write lock, FILES_PER_COMMIT at a time;
-then a short transaction stores their records, where each file's reading stands, and
-the rebuilt totals of the sessions touched, so a first scan of months of logs never
-holds other writers up for long. A scan that finds nothing new writes nothing. A line
+Files are read without holding the journal's write lock, FILES_PER_READ at a time;
+then a short transaction stores the records of FILES_PER_COMMIT files, where each
+file's reading stands, and the rebuilt totals of the sessions touched, so a first scan
+of months of logs never holds other writers up for long. A scan that finds nothing new writes nothing. A line
 or file that can't be read is skipped with a message naming it, and changes nothing
 already stored. When `readers` > 1 and much is new (a first scan), other processes read
 the files while this one stores what they read: reading is most of a scan's time.
@@ -23,9 +23,12 @@ from ..db import write
 from . import BadRecord, Records, claude_code, codex, files, gemini_cli, sessions
 
 SOURCES = {module.SITE: module for module in (claude_code, codex, gemini_cli)}
-# Files whose new parts are stored in one transaction. A session's totals are rebuilt from
-# what is stored, so one spread over files in several transactions comes out the same.
-FILES_PER_COMMIT = 20
+# Files read at a time (by one reader), and files whose new parts are stored in one
+# transaction (fewer, larger commits: a first scan spent a fifth of its time storing). A
+# session's totals are rebuilt from what is stored, so one spread over files in several
+# transactions comes out the same.
+FILES_PER_READ = 20
+FILES_PER_COMMIT = 100
 # Less new than this is read in this process: starting readers would cost more.
 PARALLEL_BYTES = 32 * 1024 * 1024
 READERS = min(2, os.cpu_count() or 1)
@@ -118,18 +121,21 @@ def _read_places(module, known, records):
 
 
 def _read_lines(module, path, handle, place, records):
-    for number, line in files.new_lines(handle, place):
-        records.lines += 1
-        if line is None:
-            records.skip(path, number, f"a line longer than {files.MAX_LINE_BYTES} bytes; "
-                                       "skipped")
-            continue
-        try:
-            module.read_line(path, number, line, place, records)
-        except BadRecord as error:
-            records.skip(path, number, f"not a record this reader knows ({error}); skipped")
-        except ValueError:
-            records.skip(path, number, "not JSON; skipped")
+    read_line = module.read_line
+    for first, lines in files.new_line_chunks(handle, place):
+        records.lines += len(lines)
+        for number, line in enumerate(lines, first):
+            if line is None:
+                records.skip(path, number, f"a line longer than {files.MAX_LINE_BYTES} "
+                                           "bytes; skipped")
+                continue
+            try:
+                read_line(path, number, line, place, records)
+            except BadRecord as error:
+                records.skip(path, number, f"not a record this reader knows ({error}); "
+                                           "skipped")
+            except ValueError:
+                records.skip(path, number, "not JSON; skipped")
 
 
 def _read_document(module, path, handle, place, records):
@@ -180,9 +186,10 @@ def _can_fork():
 
 
 def _batches_read(db, module, found, readers, report):
-    """(records, places reached) of each FILES_PER_COMMIT files of `found`, in order."""
-    batches = [[files.known_place(db, path, module.SITE) for path in found[i:i + FILES_PER_COMMIT]]
-               for i in range(0, len(found), FILES_PER_COMMIT)]
+    """(records, places reached) of each FILES_PER_READ files of `found`, in order."""
+    size = min(FILES_PER_READ, FILES_PER_COMMIT)
+    batches = [[files.known_place(db, path, module.SITE) for path in found[i:i + size]]
+               for i in range(0, len(found), size)]
     if (readers < 2 or not _can_fork()
             or _new_bytes(place for batch in batches for place in batch) < PARALLEL_BYTES):
         for known in batches:
@@ -215,18 +222,31 @@ def scan(db, source, paths=None, env=None, home=None, readers=READERS):
     report = Report(source, [str(f) for f in folders], files_found=len(found),
                     skipped=skipped.skipped)
     changed = set()
-    for records, places in _batches_read(db, module, found, readers, report):
-        report.skipped.extend(records.skipped)
-        if not places:
-            continue  # nothing new: not even a write transaction
+    pending, reached = Records(), []
+
+    def store():
+        if not reached:
+            return  # nothing new: not even a write transaction
+        pending.requests = _best_copies(pending.requests)
+        pending.times = sessions.needed_times(pending.times)
         with write(db):
-            figures = sessions.store(db, module.SITE, records)
-            files.save_places(db, places)
-        report.files_read += len(places)
-        changed |= figures["changed"]
+            figures = sessions.store(db, module.SITE, pending)
+            files.save_places(db, reached)
+        report.files_read += len(reached)
+        changed.update(figures["changed"])
         report.requests += figures["requests"]
         report.tokens += figures["tokens"]
         report.tokens_cache_read += figures["cache_read"]
+
+    for records, places in _batches_read(db, module, found, readers, report):
+        report.skipped.extend(records.skipped)
+        if places:
+            pending.add(records)
+            reached.extend(places)
+        if len(reached) >= FILES_PER_COMMIT:
+            store()
+            pending, reached = Records(), []
+    store()
     report.sessions = len(changed)
     report.seconds = time.monotonic() - started
     return report
