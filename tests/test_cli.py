@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from candor import config, demo, report, security
-from candor.words import duration
 from candor.cli import main
 from candor.db import connect
+from candor.words import duration
 
 
 @pytest.fixture

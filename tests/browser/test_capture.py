@@ -3,8 +3,9 @@
 import re
 import time
 
-from conftest import open_fixture
 from support import o200k
+
+from conftest import open_fixture
 
 SENTINEL = "SENTINEL-c4nd0r-7f3a"
 ASSISTANT_COPY = (

@@ -3,9 +3,10 @@ the HTML report turn dark, their text keeps its contrast (axe) and the charts' w
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import ExtensionBrowser
 from playwright.sync_api import expect
 from support import candor, start_server
+
+from conftest import ExtensionBrowser
 
 PAGES = ["/", "/review", "/sessions", "/settings", "/connect", "/journals", "SESSION"]
 

@@ -12,10 +12,10 @@ import pytest
 import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from conftest import api
 from support import start_server
 
 from candor import security
+from conftest import api
 
 
 def test_tag_three_sessions_with_the_keyboard_and_see_the_ratio_move(demo, page, shots_dir):

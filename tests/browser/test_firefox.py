@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from support import o200k
 
 from conftest import EXTENSION, SITES
-from support import o200k
 
 FIREFOX = Path("/usr/bin/firefox-esr")
 SENTINEL = "SENTINEL-firefox-33d1"

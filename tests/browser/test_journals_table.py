@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from conftest import CHROMIUM
 from support import start_server
 
 from candor import config, demo, journal
 from candor.db import connect
+from conftest import CHROMIUM
 
 SHOTS = Path("/tmp/shots-coach")
 # (owner, seed, the worker's time zone, days)

@@ -6,8 +6,9 @@ import math
 import shutil
 
 import pytest
-from conftest import EXTENSION, ExtensionBrowser, open_fixture
 from support import o200k
+
+from conftest import EXTENSION, ExtensionBrowser, open_fixture
 
 VENDOR_ENTRY = EXTENSION / "vendor" / "gpt-tokenizer" / "esm" / "encoding" / "o200k_base.js"
 SENTINEL = "センチネル-c4nd0r-9q"

@@ -3,10 +3,11 @@
 Files are read without holding the journal's write lock, FILES_PER_READ at a time;
 then a short transaction stores the records of FILES_PER_COMMIT files, where each
 file's reading stands, and the rebuilt totals of the sessions touched, so a first scan
-of months of logs never holds other writers up for long. A scan that finds nothing new writes nothing. A line
-or file that can't be read is skipped with a message naming it, and changes nothing
-already stored. When `readers` > 1 and much is new (a first scan), other processes read
-the files while this one stores what they read: reading is most of a scan's time.
+of months of logs never holds other writers up for long. A scan that finds nothing new
+writes nothing. A line or file that can't be read is skipped with a message naming it,
+and changes nothing already stored. When `readers` > 1 and much is new (a first scan),
+other processes read the files while this one stores what they read: reading is most of
+a scan's time.
 """
 
 import multiprocessing

@@ -4,7 +4,7 @@ from flask_smorest import abort
 
 from .. import rules
 from ..db import get_db
-from ..schemas import RuleListSchema, RuleSchema, RulesAppliedSchema
+from ..schemas import RuleListSchema, RulesAppliedSchema, RuleSchema
 from .body import Blueprint
 
 blp = Blueprint("rules", __name__, url_prefix="/api/v1", description="Labels and rules")

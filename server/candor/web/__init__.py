@@ -6,8 +6,18 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request
 
 from .. import (
-    __version__, charts, coach, contract, export, goals, journal, logins, report, security,
-    signals, time_zone,
+    __version__,
+    charts,
+    coach,
+    contract,
+    export,
+    goals,
+    journal,
+    logins,
+    report,
+    security,
+    signals,
+    time_zone,
 )
 from .. import settings as settings_logic
 from ..agents import background
