@@ -70,9 +70,11 @@ def connect(path):
     # than the rest of a single-event request together.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    # 8 MiB a connection (SQLite's default is 2): the hot index pages of a busy journal stay
-    # in memory, and a connection per request thread and background task stays small.
-    conn.execute("PRAGMA cache_size = -8192")
+    # 4 MiB a connection (SQLite's default is 2): the hot index pages of a busy journal stay
+    # in memory, while the connections of eight request threads, the writer and the
+    # background tasks, each caching its own, stay within the memory bound (bench/soak.py;
+    # at 8 MiB they took it to 77 MB of 80).
+    conn.execute("PRAGMA cache_size = -4096")
     # Checkpoints normally run in the background (start_checkpoints); this is the
     # safety net should the WAL outgrow 64 MiB anyway.
     conn.execute("PRAGMA wal_autocheckpoint = 16384")
