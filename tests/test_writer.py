@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
 
 
 def _writers(server_pid):
-    """Pids of the server's writer processes (children started by multiprocessing)."""
+    """Pids of the server's writer processes (`python -m candor.writer`)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -29,7 +29,7 @@ def _writers(server_pid):
         except OSError:
             continue
         parent, state = int(stat.rsplit(")", 1)[1].split()[1]), stat.rsplit(")", 1)[1].split()[0]
-        if parent == server_pid and state != "Z" and b"spawn_main" in command:
+        if parent == server_pid and state != "Z" and b"candor.writer" in command:
             found.append(int(entry.name))
     return found
 

@@ -18,8 +18,11 @@ the two apart.
 import multiprocessing
 import os
 import queue
+import socket
+import subprocess
+import sys
 import threading
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 
 _running = {}  # the journal's absolute path -> its Writer, in the server's process
 
@@ -53,25 +56,12 @@ class Writer:
         _running[self.path] = self
         return self
 
-    def stop(self):
-        """Store batches in this process again, and end the writer."""
-        _running.pop(self.path, None)
-        with self._lock:
-            if self.process is not None:
-                self.process.terminate()
-                self.process.join(5)
-
     def _start(self):
-        context = multiprocessing.get_context("spawn")  # never fork a process with threads
-        pairs = [context.Pipe() for _ in range(self.channels)]
-        process = context.Process(target=_serve, args=(self.path, [far for _, far in pairs]),
-                                  name="candor-writer", daemon=True)
-        process.start()
-        for _, far in pairs:
-            far.close()
+        process, channels = (_launch if os.name == "posix" else _launch_spawned)(
+            self.path, self.channels)
         free = queue.SimpleQueue()
-        for near, _ in pairs:
-            free.put(near)
+        for channel in channels:
+            free.put(channel)
         self.process, self._free = process, free
 
     def store(self, here, what, *args):
@@ -107,7 +97,7 @@ class Writer:
             channel.close()
             with self._lock:
                 if self.process is process:  # not replaced by another thread yet
-                    process.join(0.1)
+                    _reap(process)
                     self._start()
             if isinstance(error, Exception):
                 raise WriterGone("the writer ended before answering") from None
@@ -121,6 +111,47 @@ class Writer:
 # A request waits this long (seconds) for a channel; never, while the writer is well:
 # there are more channels than request threads.
 _WAIT_FOR_CHANNEL = 30
+
+
+def _launch(path, count):
+    """Start the writer as `python -m candor.writer`, with `count` channels to it (socket
+    pairs it inherits); returns (its Popen, our ends).
+
+    Not multiprocessing's spawn, which on POSIX also starts a resource tracker process the
+    writer has no use for (7 MB more of the server's memory, bench/soak.py). The writer
+    needs no sign of the server's end but its channels': when the server ends, even
+    killed, they all close.
+    """
+    ours, theirs = zip(*(socket.socketpair() for _ in range(count)), strict=True)
+    fds = [end.fileno() for end in theirs]
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "candor.writer", path, *map(str, fds)],
+                                   pass_fds=fds, stdin=subprocess.DEVNULL)
+    finally:
+        for end in theirs:
+            end.close()
+    return process, [Connection(end.detach()) for end in ours]
+
+
+def _launch_spawned(path, count):
+    """_launch where file descriptors can't be handed down (Windows): multiprocessing's
+    spawn, with pipes."""
+    context = multiprocessing.get_context("spawn")
+    pairs = [context.Pipe() for _ in range(count)]
+    process = context.Process(target=_serve, args=(path, [far for _, far in pairs]),
+                              name="candor-writer", daemon=True)
+    process.start()
+    for _, far in pairs:
+        far.close()
+    return process, [near for near, _ in pairs]
+
+
+def _reap(process):
+    """Collect a writer that ended (a Popen or a multiprocessing Process)."""
+    if isinstance(process, subprocess.Popen):
+        process.poll()
+    else:
+        process.join(0.1)
 
 
 def _plain(db, raw, now_ms):
@@ -141,15 +172,17 @@ _WORK = {"plain": _plain, "events": _events}
 
 
 def _serve(path, channels):
-    """The writer process: answer each channel's requests until the server is gone."""
+    """The writer process: answer each channel's requests until the server is gone (all
+    its channels closed)."""
     from .db import connect, write_each
 
     db = connect(path)
-    parent = multiprocessing.parent_process()
+    parent = multiprocessing.parent_process()  # None when started by _launch
+    ended = [parent.sentinel] if parent is not None else []
     channels = list(channels)
     while channels:
-        ready = wait([*channels, parent.sentinel])
-        if parent.sentinel in ready:
+        ready = wait([*channels, *ended])
+        if ended and ended[0] in ready:
             return  # the server ended (even killed): so does its writer
         asked = []
         for channel in ready:
@@ -180,3 +213,7 @@ def _answer(channel, failed, answer):
         pass
     except Exception as error:  # an error that can't be pickled: its message, then
         channel.send((True, RuntimeError(f"{answer!r} ({error})")))
+
+
+if __name__ == "__main__":  # started by _launch: the journal's path, then its channels
+    _serve(sys.argv[1], [Connection(int(fd)) for fd in sys.argv[2:]])
