@@ -70,11 +70,11 @@ def connect(path):
     # than the rest of a single-event request together.
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
-    # 4 MiB a connection (SQLite's default is 2): the hot index pages of a busy journal stay
-    # in memory, while the connections of eight request threads, the writer and the
-    # background tasks, each caching its own, stay within the memory bound (bench/soak.py;
-    # at 8 MiB they took it to 77 MB of 80).
-    conn.execute("PRAGMA cache_size = -4096")
+    # SQLite's default page cache, 2 MiB a connection: the connections of eight request
+    # threads, the writer and the background tasks each cache their own pages (at 8 MiB
+    # they took bench/soak.py's server to its 80 MB bound); the rest of a busy journal's
+    # hot pages come from the system's file cache.
+    conn.execute("PRAGMA cache_size = -2048")
     # Checkpoints normally run in the background (start_checkpoints); this is the
     # safety net should the WAL outgrow 64 MiB anyway.
     conn.execute("PRAGMA wal_autocheckpoint = 16384")
