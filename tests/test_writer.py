@@ -54,7 +54,7 @@ def _gone(pid):
 
 def _post(server, events):
     r = requests.post(f"{server.url}/api/v1/events", json=batch(*events),
-                      headers=server.headers(), timeout=30)
+                      headers=server.headers(), timeout=90)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -108,6 +108,46 @@ def test_a_killed_writer_is_replaced_and_nothing_is_lost_or_doubled(tmp_path):
         active = sum(e.get("active_ms", 0) for b in sent for e in b
                      if e["session_id"] == sessions[0])
         assert r.json()["prompts"] == 1 and r.json()["active_seconds"] == active / 1000
+    finally:
+        server.kill(signal.SIGTERM)
+
+
+def test_batches_checked_in_full_are_stored_by_the_writer_too(tmp_path):
+    """A batch with an event the fast check refuses goes Flask's way; sent with others,
+    its good events are stored by the writer, and the refused one is named."""
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    try:
+        writer = _the_writer(server.process.pid)
+        sent = [[event(new_id(), "prompt"), event(new_id(), "prompt", site="no-such-site")]
+                for _ in range(16)]
+        answers = _post_together(server, sent)
+        assert [(a["accepted"], len(a["rejected"])) for a in answers] == [(1, 1)] * 16
+        assert sorted(_stored(data_dir)) == sorted(b[0]["id"] for b in sent)
+        assert _writers(server.process.pid) == [writer]  # it answered; it never failed
+    finally:
+        server.kill(signal.SIGTERM)
+
+
+def test_a_writer_that_hangs_is_replaced(tmp_path):
+    """A writer that gives no answer (stopped here) is ended after writer.ANSWER_WITHIN
+    seconds and a new one started; the batches it held are stored all the same."""
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    try:
+        writer = _the_writer(server.process.pid)
+        os.kill(writer, signal.SIGSTOP)
+        # Batches sent together (a lone one is stored without the writer) until one of
+        # them has waited for the stopped writer and a new one was started.
+        sent = []
+        deadline = time.monotonic() + 120
+        while not [pid for pid in _writers(server.process.pid) if pid != writer]:
+            assert time.monotonic() < deadline, "the stopped writer was never replaced"
+            more = [[event(new_id(), "prompt")] for _ in range(8)]
+            assert [a["accepted"] for a in _post_together(server, more)] == [1] * 8
+            sent.extend(more)
+        assert sorted(_stored(data_dir)) == sorted(b[0]["id"] for b in sent)
+        assert _gone(writer)
     finally:
         server.kill(signal.SIGTERM)
 

@@ -9,8 +9,9 @@ and answers with what ingest answers. Batches that arrive together share one com
 
 Nothing changes for what is stored or answered: the writer runs ingest's own functions
 on its own connection to the same journal, and a batch is answered only after its
-commit. If the writer dies, the batches it held are answered 503 (the extension sends
-them again; stored events count as duplicates) and the next batch starts a new one.
+commit. If the writer dies, or gives no answer for ANSWER_WITHIN seconds, it is ended and
+a new one started; the batches it held go Flask's way once more, and are answered 503
+if that fails too (the extension sends them again; stored events count as duplicates).
 Every other write (tags, settings, scans) stays in the server's process; SQLite keeps
 the two apart.
 """
@@ -89,15 +90,16 @@ class Writer:
             raise WriterGone("no channel to the writer came free") from None
         try:
             channel.send((what, args))
+            if not channel.poll(ANSWER_WITHIN):
+                raise TimeoutError("the writer gave no answer")
             failed, answer = channel.recv()
         except BaseException as error:
-            # A channel left mid-exchange would hand its answer to the next request:
-            # it is closed, and the writer replaced (the old one ends once its last
-            # channel closes).
+            # A channel left mid-exchange would hand its answer to the next request: it
+            # is closed, and the writer replaced.
             channel.close()
             with self._lock:
                 if self.process is process:  # not replaced by another thread yet
-                    _reap(process)
+                    _end(process)
                     self._start()
             if isinstance(error, Exception):
                 raise WriterGone("the writer ended before answering") from None
@@ -111,6 +113,10 @@ class Writer:
 # A request waits this long (seconds) for a channel; never, while the writer is well:
 # there are more channels than request threads.
 _WAIT_FOR_CHANNEL = 30
+# A writer that gives no answer for this long (seconds) is taken for hung: a batch
+# waits at most 10 s for the journal's write lock (db.connect's busy timeout), and
+# storing the largest takes well under a second.
+ANSWER_WITHIN = 30
 
 
 def _launch(path, count):
@@ -146,12 +152,16 @@ def _launch_spawned(path, count):
     return process, [near for near, _ in pairs]
 
 
-def _reap(process):
-    """Collect a writer that ended (a Popen or a multiprocessing Process)."""
+def _end(process):
+    """End a writer that died or hangs (a Popen or a multiprocessing Process): a
+    transaction it had begun is rolled back."""
     if isinstance(process, subprocess.Popen):
-        process.poll()
-    else:
-        process.join(0.1)
+        if process.poll() is None:
+            process.kill()
+            process.wait(5)
+    elif process.is_alive():
+        process.kill()
+        process.join(5)
 
 
 def _plain(db, raw, now_ms):
@@ -166,8 +176,8 @@ def _events(db, events, now_ms, client):
     return ingest.prepare(events, now_ms, client)
 
 
-# What a request thread may ask: each gives the work to do in the group's transaction,
-# or (None, answer) when there is nothing to write.
+# What a request thread may ask. Each gives the work to do in the group's transaction (a
+# function of the db), or the answer itself when there is nothing to write.
 _WORK = {"plain": _plain, "events": _events}
 
 
@@ -196,10 +206,10 @@ def _serve(path, channels):
             except Exception as error:  # a malformed batch: its own answer
                 _answer(channel, True, error)
                 continue
-            if work is None:
-                _answer(channel, False, None)
-            else:
+            if callable(work):
                 asked.append((channel, work))
+            else:
+                _answer(channel, False, work)
         if asked:
             for (channel, _), done in zip(asked, write_each(db, [w for _, w in asked]),
                                           strict=True):
@@ -212,7 +222,10 @@ def _answer(channel, failed, answer):
     except (OSError, ValueError):  # the request thread is gone; so is its channel
         pass
     except Exception as error:  # an error that can't be pickled: its message, then
-        channel.send((True, RuntimeError(f"{answer!r} ({error})")))
+        try:
+            channel.send((True, RuntimeError(f"{answer!r} ({error})")))
+        except (OSError, ValueError):
+            pass
 
 
 if __name__ == "__main__":  # started by _launch: the journal's path, then its channels
