@@ -166,3 +166,32 @@ def test_all_time_counts_sessions_with_no_active_time(client):
     assert client.get("/api/v1/stats").json["sessions"] == 2
     weeks = client.get("/api/v1/stats", query_string={"group": "week"}).json["groups"]
     assert weeks[0]["key"] == "2025-W01" and weeks[0]["sessions"] == 1
+
+
+def test_sites_and_kinds_in_one_pass_equal_their_stats_apart(tmp_path):
+    """The overview's figures by site and by kind (report.by_site_and_kind, one pass over the
+    buckets) are those of stats(group="site") and stats(kind=...), over any dates."""
+    from candor import report
+    from candor.db import connect, write
+
+    db = connect(str(tmp_path / "candor.db"))
+    try:
+        demo.fill(db, days=21, seed=3)
+        demo.fill_agents(db, days=21, seed=4)
+        with write(db):  # some tags, so every tag has figures
+            db.conn.execute("UPDATE sessions SET tag = 'real' WHERE rowid % 3 = 0")
+            db.conn.execute("UPDATE sessions SET tag = 'busywork' WHERE rowid % 3 = 1")
+        today = date.today()
+        for first, last in [(today - timedelta(days=20), today),
+                            (today - timedelta(days=6), today),
+                            (today - timedelta(days=40), today - timedelta(days=10)),
+                            (today + timedelta(days=1), today + timedelta(days=2))]:
+            sites, kinds = report.by_site_and_kind(db, first, last)
+            assert sites == report.stats(db, first, last, "site")["groups"]
+            assert kinds == {kind: report.stats(db, first, last, kind=kind)
+                             for kind in ("chat", "agent")}
+        sites, kinds = report.by_site_and_kind(db, today - timedelta(days=20), today)
+        assert len(sites) > 2 and kinds["agent"]["real_seconds"] > 0
+        assert kinds["chat"]["real_seconds"] > 0
+    finally:
+        db.close()

@@ -143,6 +143,37 @@ def stats(db, from_day=None, to_day=None, group=None, kind=None):
     return result
 
 
+def by_site_and_kind(db, from_day=None, to_day=None):
+    """stats(group="site")["groups"], and {kind: stats(kind=kind)} for chat and agent, of the
+    same dates, from one pass over their buckets.
+
+    The overview shows both; each alone joins every bucket of the range to its session,
+    and for a year of a heavy user those joins were most of the page's time.
+    """
+    start, end = bounds(db, from_day, to_day)
+    sites, kinds = {}, {"chat": {}, "agent": {}}
+    for site, kind, tag, ms, tokens in db.conn.execute(
+            "SELECT s.site, s.kind, b.tag, SUM(b.ms), SUM(b.tokens) FROM ("
+            "  SELECT session_id, tag, SUM(active_ms) AS ms, SUM(est_tokens) AS tokens"
+            "  FROM session_buckets WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2"
+            ") b JOIN sessions s ON s.id = b.session_id GROUP BY 1, 2, 3", [start, end]):
+        for cells, key in ((sites, site), (kinds, kind)):
+            cell = cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])
+            cell[0] += ms
+            cell[1] += tokens
+    for site, kind, tag, n in db.conn.execute(
+            "SELECT site, kind, tag, COUNT(*) FROM sessions "
+            "WHERE started_at >= ? AND started_at < ? GROUP BY 1, 2, 3",
+            [start * 1000, end * 1000]):
+        for cells, key in ((sites, site), (kinds, kind)):
+            cells.setdefault(key, {}).setdefault(tag, [0, 0, 0])[2] += n
+    by_kind = {}
+    for kind in ("chat", "agent"):
+        by_kind[kind] = summarize(kinds.get(kind, {}))
+        by_kind[kind]["tokens_cache_read"] = _cache_reads(db, from_day, to_day, kind)
+    return _groups("site", sites, from_day, to_day), by_kind
+
+
 def _by_label(db, from_day, to_day, kind=None):
     """The groups of stats(group="label"), most active time first."""
     start, end = bounds(db, from_day, to_day)

@@ -94,11 +94,6 @@ def login():
     return response
 
 
-def _by_kind(db, first, last):
-    """The value ratio and coverage of chats and of agent sessions, apart, between two dates."""
-    return {kind: report.stats(db, first, last, kind=kind) for kind in ("chat", "agent")}
-
-
 def _overview(db, imported=None):
     """The overview of the user's journal, or of an imported one (read-only).
 
@@ -113,7 +108,8 @@ def _overview(db, imported=None):
     this_week = ("This week" if today == time_zone.today(_zone())
                  else f"Its last week exported (to {today:%d %b %Y})")
     weekly = report.stats(db, first, last, "week")
-    by_site = report.stats(db, first, last, "site")["groups"]
+    # The value ratio and coverage of chats and of agent sessions, apart, beside the sites.
+    by_site, range_by_kind = report.by_site_and_kind(db, first, last)
     by_hour = report.stats(db, first, last, "hour")["groups"]
     # By label only once there are labels: else it would be one bar, "(none)".
     by_label = (report.stats(db, first, last, "label")["groups"]
@@ -131,7 +127,7 @@ def _overview(db, imported=None):
         week_notes=[n for n in coach.notes(db, "week") if n["key"] in weeks | set(week_keys)],
         week_keys=week_keys, this_week_label=this_week,
         this_week=week, chosen=weekly,
-        kinds={"week": _by_kind(db, monday, today), "range": _by_kind(db, first, last)},
+        kinds={"week": report.by_site_and_kind(db, monday, today)[1], "range": range_by_kind},
         first_run=None if imported else ways_to_start(db, current_app.config["AGENT_ROOTS"]),
         low_coverage=LOW_COVERAGE, few_sessions=FEW_SESSIONS,
         has_untagged=bool(untagged) and not imported,
