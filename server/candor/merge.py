@@ -23,7 +23,6 @@ planted file never merges as the person's own.
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import time
@@ -34,7 +33,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from . import export, ingest, journal, labels, machines, signals
+from . import export, ingest, journal, labels, machines, security, signals
 from .agents import sessions as agent_sessions
 from .contract import EVENT_TYPES
 from .db import write
@@ -112,14 +111,7 @@ def set_key(data_dir, key):
 
 def _write_key(data_dir, key):
     """Write the key readable by its owner only (0600), whole or not at all."""
-    path = key_path(data_dir)
-    tmp = path.with_name(f".{KEY_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(key + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    security.write_private(key_path(data_dir), key)
 
 
 def signature(data, key):

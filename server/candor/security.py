@@ -69,15 +69,20 @@ def read_token(data_dir):
 def rotate_token(data_dir):
     """Replace the token with a new random one (256 bits) and return it."""
     token = secrets.token_urlsafe(32)
-    path = token_path(data_dir)
-    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
+    write_private(token_path(data_dir), token)
+    return token
+
+
+def write_private(path, secret):
+    """Write a secret and a newline to `path`, readable by its owner only (0600), whole or
+    not at all (a file beside it, then renamed over it)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
-        f.write(token + "\n")
+        f.write(secret + "\n")
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    return token
 
 
 def current_token(app=None):
