@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from accessibility import assert_accessible
 from agent_logs import (
     T0,
     claude_assistant,
@@ -18,7 +19,6 @@ from agent_logs import (
     claude_user,
     write_lines,
 )
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from support import batch, event, new_id
 
@@ -137,9 +137,7 @@ def test_the_overview_shows_the_ratio_of_chats_and_of_agent_sessions_beside_the_
     expect(agents.locator("td").nth(1)).to_contain_text("low")
     expect(agents.locator("td").nth(2)).to_have_text("2")
     shoot(page, "overview")
-    serious = [v for v in Axe().run(page).response["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_accessible(page)
     assert page.errors == []
 
 
@@ -154,9 +152,7 @@ def test_an_agent_sessions_page_shows_its_outcomes_and_signals(journal, page):
     signals = page.locator("section[aria-labelledby=signals-h] ul.signals li")
     expect(signals).to_have_text(["Read was called 25 times in a row"])
     shoot(page, "agent-session")
-    serious = [v for v in Axe().run(page).response["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert_accessible(page)
     assert page.errors == []
 
 

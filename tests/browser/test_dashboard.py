@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 from support import start_server
 
@@ -151,10 +151,7 @@ def test_every_page_passes_the_accessibility_check(demo, page, coach_journal, pa
             sid = api(demo, "/api/v1/sessions", limit=1)["sessions"][0]["id"]
             path = f"/sessions/{sid}"
         page.goto(f"{demo.url}{path}")
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    assert_accessible(page)
     page.set_viewport_size({"width": 400, "height": 800})  # a narrow window
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
 
@@ -237,9 +234,7 @@ def test_an_agent_source_is_switched_on_on_the_settings_page(tmp_path, page):
         expect(claude).to_contain_text(str(home / ".claude" / "projects"))
         expect(page.locator('tr[data-source="gemini-cli"]')).to_contain_text("not found here")
         expect(page.locator('tr[data-source="gemini-cli"] input')).to_have_count(0)
-        results = Axe().run(page)
-        assert [v for v in results.response["violations"]
-                if v["impact"] in ("serious", "critical")] == [], results.generate_report()
+        assert_accessible(page)
 
         claude.locator("input").check()
         expect(page.locator("#agent-sources-status")).to_contain_text(

@@ -1,7 +1,7 @@
 """A new journal's pages in a real browser: what to do first, readable, accessible, narrow."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 
 
@@ -19,9 +19,7 @@ def test_a_new_journals_pages_say_how_to_start(live_server, page, path, shots_di
             "href", "/connect")
         expect(card.get_by_role("link", name="Switch them on in Settings")).to_be_visible()
         expect(card).to_contain_text("candor serve --demo")
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    assert_accessible(page)
     page.set_viewport_size({"width": 390, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     name = path.strip("/") or "overview"

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 from support import candor, start_server
 from test_overview_figures import midday_zone, no_sideways_scroll, send
@@ -58,12 +58,7 @@ def test_a_weekly_goal_set_on_the_overview_shows_this_week_against_it(page, week
     expect(card.locator("#goal-basis a")).to_have_attribute("href", "/review")
     expect(page.locator("#goal-ratio-input")).to_have_value("70")
 
-    for scheme in ("light", "dark"):
-        page.emulate_media(color_scheme=scheme)
-        results = Axe().run(page)
-        serious = [v for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], (scheme, results.generate_report())
+    assert_accessible(page, ("light", "dark"))
     page.emulate_media(color_scheme="light")
     no_sideways_scroll(page)
     page.set_viewport_size({"width": 1280, "height": 900})

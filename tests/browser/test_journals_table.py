@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 from support import start_server
 
@@ -114,9 +114,7 @@ def test_the_journals_table_sorts_by_any_column(coach, page):
     page.click("form.range button[type=submit]")
     expect(page.locator("th[aria-sort=ascending]")).to_contain_text("Sessions")
 
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "journals-1280.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the table scrolls
@@ -135,9 +133,7 @@ def test_an_imported_journal_is_shown_in_its_workers_zone_and_says_what_changed(
     # The week-note picker lists the weeks the journal covers, newest first.
     weeks = page.locator("#week-key option").all_inner_texts()
     assert len(weeks) >= 3 and weeks == sorted(weeks, reverse=True)
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    assert_accessible(page)
     page.screenshot(path=str(SHOTS / "journal-1280.png"), full_page=True)
     page.click(".journal-changes a")
     expect(page.locator("ol.queue .badge", has_text="tag changed from busywork")).to_have_count(1)

@@ -4,7 +4,7 @@ on the Sessions and session pages, and a rule added on Settings and applied to t
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 
 from conftest import api
@@ -25,13 +25,6 @@ def post(server, path, body):
     return r.json()
 
 
-def no_serious_violations(page):
-    results = Axe().run(page)
-    serious = [(v["id"], [n["target"] for n in v["nodes"]])
-               for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
-
-
 def test_a_label_with_l_and_a_suggested_tag_accepted_with_a(demo, page, shots_dir):
     first = api(demo, "/api/v1/sessions", tag="untagged", limit=1)["sessions"][0]
     post(demo, "/api/v1/rules", {"field": "site", "match": "glob", "pattern": first["site"],
@@ -46,7 +39,7 @@ def test_a_label_with_l_and_a_suggested_tag_accepted_with_a(demo, page, shots_di
     expect(row.locator(".suggestion")).to_contain_text("Busywork")
     expect(page.locator(".keys")).to_contain_text("accept a suggested tag")
     page.screenshot(path=str(shots_dir / "review-suggestion.png"), full_page=True)
-    no_serious_violations(page)
+    assert_accessible(page)
 
     row.locator(".when").click()  # the cursor on that row
     page.keyboard.press("l")
@@ -74,7 +67,7 @@ def test_a_label_with_l_and_a_suggested_tag_accepted_with_a(demo, page, shots_di
     page.click("#annotate button[type=submit]")
     expect(page.locator("#status")).to_have_text("Saved.")
     assert api(demo, f"/api/v1/sessions/{first['id']}")["labels"] == ["acme"]
-    no_serious_violations(page)
+    assert_accessible(page)
     page.goto(f"{demo.url}/sessions?label=acme")
     expect(page.locator("li.session")).to_have_count(1)
     expect(page.locator("select[name=label]")).to_have_value("acme")
@@ -116,7 +109,7 @@ def test_a_rule_added_on_settings_and_applied_to_the_past(demo, page, shots_dir)
     assert (made["field"], made["match"], made["action"], made["value"], made["matched"]) == (
         "site", "regex", "label", "client-x", of_site)
     page.screenshot(path=str(shots_dir / "settings-rules.png"), full_page=True)
-    no_serious_violations(page)
+    assert_accessible(page)
 
     rule.locator("button.remove-rule").click()
     expect(page.locator("#rule-rows")).to_have_text("No rules yet.")

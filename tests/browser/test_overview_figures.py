@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 from support import batch, event, new_id, start_server
 
@@ -146,9 +146,7 @@ def test_an_empty_range_draws_plain_empty_charts(journal, page):
     assert message["y"] >= title["y"] + title["height"]  # under its title, not over it
     assert chart.locator(".chart-points").count() == 0  # nothing to focus
     assert "No data" not in page.locator("main").inner_text()
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    assert_accessible(page)
 
 
 @pytest.mark.parametrize("path, scheme", [("/", "light"), ("/", "dark"), ("/review", "light"),
@@ -159,9 +157,7 @@ def test_pages_pass_the_accessibility_check_and_fit_a_phone(journal, page, path,
     if path == "/session":
         path = f"/sessions/{journal.long_title}"  # a title of one long unbroken word
     page.goto(f"{journal.url}{path}")
-    results = Axe().run(page)
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], results.generate_report()
+    assert_accessible(page)
     no_sideways_scroll(page)
     expect(page.locator("footer.page-zone")).to_be_visible()
     if path == "/":

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 from support import start_server
 from test_extension_pairing import open_popup
@@ -95,12 +95,7 @@ def test_the_popup_shows_the_day_the_week_the_goal_and_what_waits(browser, journ
         synced)
     expect(popup.locator("#sync-last")).to_have_text(f"Last synced at {expected}")
 
-    for scheme in ("light", "dark"):
-        popup.emulate_media(color_scheme=scheme)
-        results = Axe().run(popup)
-        serious = [v for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], (scheme, results.generate_report())
+    assert_accessible(popup, ("light", "dark"))
     popup.emulate_media(color_scheme="light")
     assert popup.evaluate("document.documentElement.scrollWidth") <= 340
     shoot(popup, "nudge")

@@ -6,7 +6,7 @@ import sqlite3
 import time
 
 import requests
-from axe_playwright_python.sync_playwright import Axe
+from accessibility import assert_accessible
 from playwright.sync_api import expect
 from support import event
 from test_sync import by_type, have_a_session, wait_until_synced
@@ -109,11 +109,7 @@ def test_titles_left_out_from_the_settings_page_reach_the_extension_at_its_next_
         settings.set_viewport_size({"width": width, "height": 900})
         settings.locator("#titles-h").scroll_into_view_if_needed()
         settings.screenshot(path=str(shots_dir / f"settings-titles-done-{width}.png"))
-    for scheme in ("light", "dark"):
-        settings.emulate_media(color_scheme=scheme)
-        serious = [v["id"] for v in Axe().run(settings).response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], (scheme, serious)
+    assert_accessible(settings, ("light", "dark"))
 
 
 def test_every_paired_extension_is_asked_at_once_and_each_shows_done_when_it_says(
